@@ -1,0 +1,181 @@
+# Makefile: the one entry point of the Sarrus memory-management book.
+# `make help` lists every target.  Tools are variables, so a reader can
+# swap in a cross-compiler:  make chapter-1 CC=i686-elf-gcc LD=i686-elf-ld
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+.SECONDARY:
+
+ifeq ($(origin CC),default)
+CC      := gcc
+endif
+LD      := ld
+NASM    := nasm
+QEMU    := qemu-system-i386
+GDB     := gdb
+PYTHON  := python3
+HOSTCC  := gcc
+
+MEM     ?= 32M          # memory size for `make chapter-N`
+BUG     ?=              # a seeded bug (tests/bugs/ID.patch) for chapter-N-test
+TIMEOUT ?= 60           # seconds before a test boot counts as hung
+
+# ---------------------------------------------------------------------------
+# Stages: stage N is chapters 00..N.
+CHAPTER_FILES := $(sort $(wildcard chapters/[0-9][0-9]-*.nw))
+STAGES        := $(filter-out 0,$(foreach f,$(CHAPTER_FILES),$(patsubst 0%,%,$(firstword $(subst -, ,$(notdir $(f)))))))
+RESULTS       := build/results.txt
+export RESULTS
+
+KCFLAGS := -m32 -std=gnu11 -ffreestanding -fno-pie -fno-stack-protector \
+           -fno-asynchronous-unwind-tables -fno-builtin -fno-omit-frame-pointer -fno-toplevel-reorder \
+           -mno-sse -mno-mmx -mno-80387 -O2 -g -Wall -Wextra -Werror \
+           -Wno-unused-parameter -DHEAP_DEBUG
+NASMFLAGS := -f elf32 -g -F dwarf
+KLDFLAGS  := -m elf_i386 -nostdlib --build-id=none
+LIBGCC     = $(shell $(CC) -m32 -print-libgcc-file-name)
+QEMU_COMMON := -M pc -display none -no-reboot -nic none \
+               -device isa-debug-exit,iobase=0xf4,iosize=0x04
+
+# Files of stage N, in the order chapters/ROOTS lists them (= link order).
+stage_files = $(shell awk '$$1 !~ /^[#]/ && NF == 2 && $$1 <= $(1) { print $$2 }' chapters/ROOTS)
+
+# stage_rules NAME SRCDIR STAGE [CFLAGS]: how to build build/NAME/ from SRCDIR.
+define stage_rules
+$(1)_FILES := $$(call stage_files,$(3))
+$(1)_OBJS  := $$(addprefix build/$(1)/obj/,$$(addsuffix .o,$$(basename $$(filter %.c %.asm,$$($(1)_FILES)))))
+build/$(1)/obj/%.o: $(2)/%.c $$(addprefix $(2)/,$$(filter %.h,$$($(1)_FILES)))
+	@mkdir -p $$(@D)
+	$$(CC) $$(KCFLAGS) $(4) -DKERNEL_STAGE=$(3) -I$(2) -c $$< -o $$@
+build/$(1)/obj/%.o: $(2)/%.asm
+	@mkdir -p $$(@D)
+	$$(NASM) $$(NASMFLAGS) $$< -o $$@
+build/$(1)/kernel.elf: $$($(1)_OBJS) $(2)/kernel.ld
+	$$(LD) $$(KLDFLAGS) -T $(2)/kernel.ld -o $$@ $$($(1)_OBJS) $$(LIBGCC)
+	@grub-file --is-x86-multiboot $$@ || { echo "$$@: no valid multiboot header"; rm -f $$@; exit 1; }
+build/$(1)/sarrus.iso: build/$(1)/kernel.elf tools/mkiso.sh
+	@tools/mkiso.sh $$< $$@ ""
+endef
+$(foreach n,$(STAGES),$(eval $(call stage_rules,chapter-$(n),tangled/chapter-$(n),$(n))))
+
+# A seeded bug: tests/bugs/ID.patch applies to tangled/chapter-N (its first
+# line says "# stage N").  The patched copy builds in build/bug-ID/.
+ifneq ($(strip $(BUG)),)
+BUG_STAGE := $(shell sed -n '1s/^# stage \([0-9]\).*/\1/p' tests/bugs/$(strip $(BUG)).patch 2>/dev/null)
+$(if $(BUG_STAGE),,$(error BUG=$(BUG): no tests/bugs/$(BUG).patch starting with "# stage N"))
+# (A seeded bug may leave an unused function behind: warnings stay warnings.)
+$(eval $(call stage_rules,bug-$(strip $(BUG)),build/bug-$(strip $(BUG))/src,$(BUG_STAGE),-Wno-error))
+build/bug-$(strip $(BUG))/src/.patched: tests/bugs/$(strip $(BUG)).patch $(wildcard tangled/chapter-$(BUG_STAGE)/*)
+	@rm -rf $(@D) && mkdir -p $(@D) && cp tangled/chapter-$(BUG_STAGE)/* $(@D)/
+	@patch -s -p1 -d $(@D) < $< && touch $@
+endif
+
+# ---------------------------------------------------------------------------
+##@ Reading and running the chapters
+.PHONY: help doctor deps tangle check-tangle
+
+help:           ## list every target
+	@awk 'BEGIN { FS = ":.*## " } \
+	     /^##@/ { printf "\n%s\n", substr($$0, 5) } \
+	     /^[a-zA-Z0-9%_.-]+:.*## / { printf "  %-22s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
+	@echo; echo "  Stages present: $(STAGES).  Variables: MEM=$(strip $(MEM)) BUG=<id> TIMEOUT=$(strip $(TIMEOUT)) CC LD NASM QEMU"
+
+chapter-%: deps-boot build/chapter-%/sarrus.iso   ## boot stage N from a GRUB ISO (serial console here; Ctrl-A X quits)
+	@echo "Booting stage $* from GRUB (memory $(strip $(MEM))). Ctrl-A X quits QEMU."
+	@$(QEMU) $(QEMU_COMMON) -m $(strip $(MEM)) -cdrom build/chapter-$*/sarrus.iso -serial mon:stdio || [ $$? -eq 33 ]
+
+chapter-%-kernel: deps-boot build/chapter-%/kernel.elf   ## boot stage N with qemu -kernel (no GRUB)
+	@echo "Booting stage $* with qemu -kernel (memory $(strip $(MEM))). Ctrl-A X quits QEMU."
+	@$(QEMU) $(QEMU_COMMON) -m $(strip $(MEM)) -kernel build/chapter-$*/kernel.elf -serial mon:stdio || [ $$? -eq 33 ]
+
+chapter-%-gdb: deps-gdb build/chapter-%/kernel.elf   ## boot stage N under gdb, stopped at kmain (serial output: build/chapter-N/serial.log)
+	@echo "gdb stops at kmain; the kernel's serial output goes to build/chapter-$*/serial.log (tail -f it)."
+	$(GDB) -q -ex 'set confirm off' \
+	  -ex 'target remote | exec $(QEMU) $(QEMU_COMMON) -m $(strip $(MEM)) -gdb stdio -S -kernel build/chapter-$*/kernel.elf -serial file:build/chapter-$*/serial.log' \
+	  -ex 'break kmain' -ex 'continue' build/chapter-$*/kernel.elf
+
+chapter-%-qemu-gdb: deps-boot build/chapter-%/kernel.elf   ## boot stage N waiting for gdb on a port; monitor stays on this terminal
+	@port=$$(( 25000 + $$(id -u) % 5000 )); \
+	echo "QEMU waits for gdb. In another terminal:  $(GDB) -ex 'target remote localhost:$$port' -ex 'break kmain' -ex continue build/chapter-$*/kernel.elf"; \
+	$(QEMU) $(QEMU_COMMON) -m $(strip $(MEM)) -kernel build/chapter-$*/kernel.elf -serial mon:stdio -gdb tcp:localhost:$$port -S || [ $$? -eq 33 ]
+
+build-%: build/chapter-%/kernel.elf build/chapter-%/sarrus.iso   ## build stage N (kernel.elf and sarrus.iso) without booting
+	@true
+
+doctor:         ## report each required tool and the Debian package that provides it
+	@tools/deps.sh doctor
+
+deps: ; @tools/deps.sh install all
+deps-%: ; @tools/deps.sh install $*
+
+tangle:         ## extract every stage's files from the chapters into tangled/
+	@$(PYTHON) tools/tangle.py --stages $(subst $(eval) ,$(comma),$(STAGES))
+
+check-tangle:   ## fail if tangled/ differs from a fresh tangle, a root is unexpected, or a chunk is undefined
+	@$(PYTHON) tools/tangle.py --check --stages $(subst $(eval) ,$(comma),$(STAGES)) \
+	  && echo "check-tangle: tangled/ matches the chapters (stages $(STAGES))"
+
+comma := ,
+
+# ---------------------------------------------------------------------------
+##@ Testing
+.PHONY: test host-test boot-test expected-output bench clean
+
+test:           ## run every check; ends with "N passed, N failed"
+	@tools/deps.sh install test
+	@tools/run-tests.sh $(STAGES)
+
+chapter-%-test: deps-boot   ## boot stage N in test mode via GRUB and via qemu -kernel (BUG=<id> for a seeded bug)
+	@$(if $(strip $(BUG)),$(MAKE) --no-print-directory build/bug-$(strip $(BUG))/src/.patched)
+	@$(MAKE) --no-print-directory $(if $(strip $(BUG)),build/bug-$(strip $(BUG))/kernel.elf,build/chapter-$*/kernel.elf)
+	@$(PYTHON) tools/boot-test.py --stage $* --timeout $(strip $(TIMEOUT)) \
+	  --build $(if $(strip $(BUG)),build/bug-$(strip $(BUG)),build/chapter-$*) \
+	  $(if $(EXPECT),--expect "$(EXPECT)") $(if $(LABEL),--label "$(LABEL)")
+
+host-test:      ## build and run the host unit tests (cmocka, 64-bit, ASan+UBSan)
+	@tools/deps.sh install host
+	@$(MAKE) --no-print-directory host-test-run
+
+expected-output: ## compare the serial output shown in the chapters with real boots
+	@$(PYTHON) tools/expected-output.py --stages "$(STAGES)"
+
+bench:          ## benchmarks on the host, printed as ratios against glibc
+	@tools/deps.sh install host
+	@$(MAKE) --no-print-directory bench-run
+
+clean:          ## remove build/
+	rm -rf build
+
+# ---------------------------------------------------------------------------
+# Host tests and benchmarks: each tests/host/NAME.mk and bench/NAME.mk adds
+# a program built from tangled sources (see HACKING.md).
+HOST_TESTS :=
+BENCHES    :=
+-include $(sort $(wildcard tests/host/*.mk))
+-include $(sort $(wildcard bench/*.mk))
+
+HOST_CFLAGS  := -std=gnu11 -g -O1 -Wall -Wextra -Wno-unused-parameter -fno-omit-frame-pointer -fno-toplevel-reorder \
+                -fsanitize=address,undefined -fno-sanitize-recover=undefined -DHEAP_DEBUG -DHOST_TEST
+BENCH_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Wno-unused-parameter -DHOST_TEST
+
+# host_program KIND NAME: build/host/NAME from $(NAME_SRCS); bare names come
+# from tangled/chapter-$(NAME_STAGE)/.
+define host_program
+build/$(1)/$(2): $$(foreach s,$$($(2)_SRCS),$$(if $$(findstring /,$$(s)),$$(s),tangled/chapter-$$($(2)_STAGE)/$$(s))) tests/host/host_shim.c tests/host/host_shim.h
+	@mkdir -p $$(@D)
+	$$(HOSTCC) $$(if $$(filter bench,$(1)),$$(BENCH_CFLAGS),$$(HOST_CFLAGS)) $$($(2)_CFLAGS) \
+	  -Itests/host -Itangled/chapter-$$($(2)_STAGE) -include host_shim.h \
+	  -o $$@ $$(filter %.c,$$^) $$(if $$(filter bench,$(1)),,-lcmocka) -lm
+endef
+$(foreach t,$(HOST_TESTS),$(eval $(call host_program,host,$(t))))
+$(foreach b,$(BENCHES),$(eval $(call host_program,bench,$(b))))
+
+host-test-run: $(addprefix build/host/,$(HOST_TESTS))
+	@for t in $(HOST_TESTS); do echo "== host test $$t"; build/host/$$t; done
+
+bench-run: $(addprefix build/bench/,$(BENCHES))
+	@for b in $(BENCHES); do echo "== bench $$b"; build/bench/$$b; done
+
+include $(wildcard book/book.mk)
+
+print-%: ; @echo $($*)
