@@ -38,6 +38,8 @@ step "tangle: the checker catches broken chunks" tools/test-tangle-checker.sh
 for n in "$@"; do
     step "stage $n: build" checked "stage$n/build" make -s build-$n
     step "stage $n: boot tests (GRUB and -kernel)" make -s chapter-$n-test
+    step "stage $n: make chapter-$n in a terminal, Ctrl-A X quits" tools/interactive-test.py $n
+    step "stage $n: make chapter-$n-gdb stops at kmain" tools/gdb-test.sh $n
 done
 
 for patch in tests/bugs/*.patch; do
