@@ -125,7 +125,7 @@ test:           ## run every check; ends with "N passed, N failed"
 	@tools/deps.sh install test
 	@tools/run-tests.sh $(STAGES)
 
-chapter-%-test: deps-boot   ## boot stage N in test mode via GRUB and via qemu -kernel (BUG=<id> for a seeded bug)
+chapter-%-test: deps-boot deps-v86 node_modules/v86/package.json   ## boot stage N in test mode via GRUB, qemu -kernel and v86 (BUG=<id> for a seeded bug)
 	@$(if $(strip $(BUG)),$(MAKE) --no-print-directory build/bug-$(strip $(BUG))/src/.patched)
 	@$(MAKE) --no-print-directory $(if $(strip $(BUG)),build/bug-$(strip $(BUG))/kernel.elf,build/chapter-$*/kernel.elf)
 	@$(PYTHON) tools/boot-test.py --stage $* --timeout $(strip $(TIMEOUT)) \
@@ -142,6 +142,10 @@ expected-output: ## compare the serial output shown in the chapters with real bo
 bench:          ## benchmarks on the host, printed as ratios against glibc
 	@tools/deps.sh install host
 	@$(MAKE) --no-print-directory bench-run
+
+node_modules/v86/package.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
 
 clean:          ## remove build/
 	rm -rf build

@@ -1,15 +1,17 @@
 #!/usr/bin/env python3
 """Boot a stage in QEMU in test mode and judge the run.
 
-Each run boots the kernel once, from a GRUB 2 ISO or with `qemu -kernel`
-(the two loaders hand over different machine state), with a memory size,
-a command line and optional multiboot modules.  The runs of stage N are
-listed in tests/boot/stage-N.conf:
+Each run boots the kernel once, from a GRUB 2 ISO, with `qemu -kernel`, or
+under v86 (the emulator the HTML edition runs in the reader's browser,
+driven by node) - three loaders that hand over different machine state -
+with a memory size, a command line and optional multiboot modules.  The
+runs of stage N are listed in tests/boot/stage-N.conf:
 
-    # name   loaders       memory  command line (module=FILE loads a module)
-    basic    grub,kernel   32M     test
+    # name   loaders          memory  command line (module=FILE loads a module)
+    basic    grub,kernel,v86  32M     test
 
-Without that file a stage gets one run, `basic` as above.
+Without that file a stage gets one run, `basic` as above.  (v86 loads no
+modules: runs with modules skip it.)
 
 A run ends in one of these ways, told apart by QEMU's exit status:
     33        the kernel's tests all passed (isa-debug-exit, value 0x10)
@@ -41,7 +43,7 @@ KTEST_SUMMARY = re.compile(r"^ktest: (\d+) tests, (\d+) failures\s*$")
 def read_config(stage):
     """The runs of STAGE: a list of dicts (name, loader, mem, cmdline, modules)."""
     path = f"tests/boot/stage-{stage}.conf"
-    lines = open(path).read().splitlines() if os.path.exists(path) else ["basic grub,kernel 32M test"]
+    lines = open(path).read().splitlines() if os.path.exists(path) else ["basic grub,kernel,v86 32M test"]
     runs = []
     for line in lines:
         line = line.split("#", 1)[0].strip()
@@ -51,6 +53,8 @@ def read_config(stage):
         modules = [w[len("module="):] for w in rest if w.startswith("module=")]
         cmdline = " ".join(w for w in rest if not w.startswith("module="))
         for loader in loaders.split(","):
+            if loader == "v86" and modules:
+                continue
             runs.append(dict(name=f"{name}-{loader}-{mem}", loader=loader, mem=mem,
                              cmdline=cmdline, modules=modules))
     return runs
@@ -68,7 +72,16 @@ def iso_for(build, run):
     return iso
 
 
-def qemu_command(build, run):
+def mebibytes(mem):
+    """'32M' -> 32, '3G' -> 3072."""
+    return int(mem[:-1]) * (1024 if mem[-1] in "Gg" else 1)
+
+
+def qemu_command(build, run, timeout=60):
+    if run["loader"] == "v86":
+        return ["node", "tests/v86/boot.mjs", os.path.join(build, "kernel.elf"),
+                "--cmdline", run["cmdline"], "--mem", str(mebibytes(run["mem"])),
+                "--timeout", str(int(timeout))]
     cmd = [QEMU] + QEMU_COMMON + ["-m", run["mem"], "-serial", "stdio"]
     if run["loader"] == "grub":
         cmd += ["-cdrom", iso_for(build, run)]
@@ -81,17 +94,20 @@ def qemu_command(build, run):
 
 def boot(build, run, timeout):
     """Run QEMU; return (outcome, serial lines, seconds)."""
-    cmd = qemu_command(build, run)
+    cmd = qemu_command(build, run, timeout)
     start = time.monotonic()
     try:
-        p = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout)
+        p = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True,
+                           timeout=timeout + (15 if run["loader"] == "v86" else 0))
         status, out, err = p.returncode, p.stdout, p.stderr
     except subprocess.TimeoutExpired as e:
         status, out, err = "timeout", e.stdout or b"", e.stderr or b""
     seconds = time.monotonic() - start
     lines = out.decode("utf-8", "replace").replace("\r", "").split("\n")
+    if run["loader"] == "v86":     # boot.mjs: 0 passed, 1 failed, 2 timed out
+        status = {0: EXIT_PASS, 1: EXIT_FAIL, 2: "timeout"}.get(status, status)
     outcome = {EXIT_PASS: "passed", EXIT_FAIL: "failed", 0: "triple fault",
-               "timeout": "hang"}.get(status, f"qemu error {status}: {err.decode(errors='replace').strip()}")
+               "timeout": "hang"}.get(status, f"emulator error {status}: {err.decode(errors='replace').strip()}")
     return outcome, lines, seconds
 
 
@@ -145,8 +161,9 @@ def main():
     results = os.environ.get("RESULTS")
     runs = [r for r in read_config(args.stage) if not args.only or args.only in r["name"]]
     if args.expect != "pass" and not args.only:
-        # For a seeded bug, the first run of each loader is enough.
-        runs = [r for i, r in enumerate(runs) if r["loader"] not in {x["loader"] for x in runs[:i]}]
+        # For a seeded bug, the first run of each QEMU loader is enough.
+        runs = [r for i, r in enumerate(runs)
+                if r["loader"] != "v86" and r["loader"] not in {x["loader"] for x in runs[:i]}]
     failures = 0
     with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
         booted = list(pool.map(lambda r: boot(args.build, r, args.timeout), runs))

@@ -12,7 +12,7 @@ have() { if [[ $1 == /* ]]; then compgen -G "$1" >/dev/null; else command -v "$1
 
 entries() {     # entries GROUP...: "group check package why" lines of those groups
     local want=" $* "
-    [[ $want == *" test "* || $want == *" all "* ]] && want=" boot gdb tangle host book browser "
+    [[ $want == *" test "* || $want == *" all "* ]] && want=" boot gdb tangle host v86 book browser "
     [[ $want == *" gdb "* ]] && want+=" boot "
     awk '$1 !~ /^#/ && NF >= 3' "${lists[@]}" | while read -r group check pkg why; do
         [[ $want == *" $group "* ]] && echo "$group $check $pkg $why"
