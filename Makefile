@@ -181,5 +181,6 @@ bench-run: $(addprefix build/bench/,$(BENCHES))
 	@for b in $(BENCHES); do echo "== bench $$b"; build/bench/$$b; done
 
 include $(wildcard book/book.mk)
+include $(wildcard exercises/exercises.mk)
 
 print-%: ; @echo $($*)
