@@ -50,8 +50,21 @@ build/$(1)/obj/%.o: $(2)/%.c $$(addprefix $(2)/,$$(filter %.h,$$($(1)_FILES)))
 build/$(1)/obj/%.o: $(2)/%.asm
 	@mkdir -p $$(@D)
 	$$(NASM) $$(NASMFLAGS) $$< -o $$@
-build/$(1)/kernel.elf: $$($(1)_OBJS) $(2)/kernel.ld
-	$$(LD) $$(KLDFLAGS) -T $(2)/kernel.ld -o $$@ $$($(1)_OBJS) $$(LIBGCC)
+# Linked twice: the second time with the table of the first one's functions.
+build/$(1)/kernel0.elf: $$($(1)_OBJS) $(2)/kernel.ld build/$(1)/obj/ksyms-empty.o
+	$$(LD) $$(KLDFLAGS) -T $(2)/kernel.ld -o $$@ $$($(1)_OBJS) build/$(1)/obj/ksyms-empty.o $$(LIBGCC)
+build/$(1)/ksyms.asm: build/$(1)/kernel0.elf tools/ksyms.py
+	$$(PYTHON) tools/ksyms.py $$< > $$@
+build/$(1)/obj/ksyms-empty.asm: tools/ksyms.py
+	@mkdir -p $$(@D)
+	$$(PYTHON) tools/ksyms.py --empty > $$@
+build/$(1)/obj/ksyms-empty.o: build/$(1)/obj/ksyms-empty.asm
+	$$(NASM) $$(NASMFLAGS) $$< -o $$@
+build/$(1)/obj/ksyms.o: build/$(1)/ksyms.asm
+	$$(NASM) $$(NASMFLAGS) $$< -o $$@
+build/$(1)/kernel.elf: $$($(1)_OBJS) $(2)/kernel.ld build/$(1)/obj/ksyms.o
+	$$(LD) $$(KLDFLAGS) -T $(2)/kernel.ld -o $$@ $$($(1)_OBJS) build/$(1)/obj/ksyms.o $$(LIBGCC)
+	@$$(PYTHON) tools/ksyms.py --verify $$@ build/$(1)/ksyms.asm
 	@grub-file --is-x86-multiboot $$@ || { echo "$$@: no valid multiboot header"; rm -f $$@; exit 1; }
 build/$(1)/sarrus.iso: build/$(1)/kernel.elf tools/mkiso.sh
 	@tools/mkiso.sh $$< $$@ ""
