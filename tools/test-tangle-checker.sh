@@ -49,12 +49,12 @@ expect_failure replaces-unknown-chunk "replaces a chunk that no earlier chapter 
 # The two rules on a small example: a later definition appends, and a
 # "[replaces]" definition starts the chunk afresh (for later stages only).
 tmp=$(mktemp -d); mkdir -p "$tmp/chapters"
-printf '0 f.c\n' > "$tmp/chapters/ROOTS"
-printf '@ Prologue.\n<<f.c>>=\n<<body>>\n@\n<<body>>=\nzero\n@\n' > "$tmp/chapters/00-a.nw"
+printf '0 f.txt\n' > "$tmp/chapters/ROOTS"
+printf '@ Prologue.\n<<f.txt>>=\n<<body>>\n@\n<<body>>=\nzero\n@\n' > "$tmp/chapters/00-a.nw"
 printf '@ One.\n<<body>>=\none\n@\n' > "$tmp/chapters/01-b.nw"
 printf '@ Two.\n<<body [replaces]>>=\ntwo\n@\n<<body>>=\ntwo-and-a-half\n@\n' > "$tmp/chapters/02-c.nw"
 (cd "$tmp" && python3 "$repo/tools/tangle.py" --stages 1,2 >/dev/null)
-got="$(cat "$tmp/tangled/chapter-1/f.c")|$(cat "$tmp/tangled/chapter-2/f.c")"
+got="$(cat "$tmp/tangled/chapter-1/f.txt")|$(cat "$tmp/tangled/chapter-2/f.txt")"
 want="zero
 one|two
 two-and-a-half"
