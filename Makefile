@@ -195,5 +195,6 @@ bench-run: $(addprefix build/bench/,$(BENCHES))
 
 include $(wildcard book/book.mk)
 include $(wildcard exercises/exercises.mk)
+include web/web.mk
 
 print-%: ; @echo $($*)

@@ -57,6 +57,7 @@ if grep -q '^book-test:' book/book.mk 2>/dev/null; then
     step "book: PDF and HTML editions" checked book/build make -s book
     step "book: HTML edition in a browser" make -s book-test
 fi
+step "runnable book: a stage boots in headless Chromium" make -s runnable-test
 if [ -f exercises/exercises.mk ]; then
     step "exercises: grading" make -s grade-check
 fi

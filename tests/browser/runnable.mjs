@@ -1,0 +1,75 @@
+// runnable.mjs: the runnable book in a real browser (Debian's chromium,
+// headless, driven by playwright-core).  Opens build/html/runnable/ from
+// the loopback server that tools/serve-and-run.py started, checks that the
+// emulator is not fetched before "boot", boots stage 1 in test mode through
+// its panel and waits for the self-test summary, reboots into the monitor
+// and presses a command button, and checks there were no console errors.
+// Records one PASS/FAIL line per check in $RESULTS; saves a screenshot.
+import fs from "node:fs";
+import { chromium } from "playwright-core";
+
+const base = process.env.BASE_URL;
+const results = process.env.RESULTS;
+const page_url = `${base}/${process.env.RUNNABLE_PAGE || "runnable/index.html"}`;
+const stage = process.env.RUNNABLE_STAGE || "1";
+let failed = 0;
+function check(name, ok, detail = "") {
+    console.log(`${ok ? "ok  " : "FAIL"} browser/${name}${detail ? ": " + detail : ""}`);
+    if (results) fs.appendFileSync(results, `${ok ? "PASS" : "FAIL"} browser/${name}\n`);
+    if (!ok) failed++;
+}
+
+const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+           "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+});
+const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+const errors = [];
+page.on("console", m => { if (m.type() === "error") errors.push(m.text()); });
+// v86's multiboot mode treats a write to port 0xF4 (QEMU's isa-debug-exit,
+// which the kernel writes when its tests are done) as "the test exited" and
+// throws the string "HALT": that is the kernel finishing, not a page error.
+page.on("pageerror", e => { if (e.message !== "HALT") errors.push(e.message); });
+const panel = `.sarrus-boot[data-stage="${stage}"]`;
+const screenText = () => page.locator(`${panel} .sarrus-terminal`).innerText().catch(() => "");
+
+try {
+    await page.goto(page_url);
+    const fetched = await page.evaluate(() => performance.getEntriesByType("resource").map(e => e.name));
+    check("emulator-not-loaded-before-boot", !fetched.some(n => /v86\.wasm|libv86|chapter-\d\.elf/.test(n)));
+
+    await page.fill(`${panel} input`, "test");
+    const t0 = Date.now();
+    await page.click(`${panel} .sarrus-boot-button`);
+    await page.waitForFunction(sel => /ktest: \d+ tests, \d+ failures/.test(document.querySelector(sel)?.innerText || ""),
+        `${panel} .sarrus-terminal`, { timeout: 60000 });
+    const seconds = (Date.now() - t0) / 1000;
+    const summary = (await screenText()).match(/ktest: (\d+) tests, (\d+) failures/);
+    check("self-tests-pass-in-the-page", summary && summary[2] === "0" && summary[1] !== "0",
+          `${summary?.[0]}, ${seconds.toFixed(1)} s from pressing boot`);
+
+    await page.fill(`${panel} input`, "");
+    await page.click(`${panel} .sarrus-boot-button`);
+    await page.waitForFunction(sel => (document.querySelector(sel)?.innerText || "").includes("K>"),
+        `${panel} .sarrus-terminal`, { timeout: 60000 });
+    await page.click(`.sarrus-command[data-stage="${stage}"][data-command="info"]`);
+    await page.waitForFunction(sel => (document.querySelector(sel)?.innerText || "").includes("kernel: virtual"),
+        `${panel} .sarrus-terminal`, { timeout: 30000 });
+    check("command-button-gets-an-answer", true);
+} catch (e) {
+    check("panel-boots-and-answers", false, e.message.split("\n")[0]);
+    console.log(await screenText());
+}
+const transferred = await page.evaluate(() => {
+    const sizes = new Map();
+    for (const e of performance.getEntriesByType("resource")) sizes.set(e.name, Math.max(sizes.get(e.name) || 0, e.encodedBodySize || 0));
+    return [...sizes.values()].reduce((a, b) => a + b, 0);
+});
+console.log(`browser: the panel fetched ${(transferred / 1e6).toFixed(2)} MB on boot`);
+check("no-console-errors", errors.length === 0, errors.join(" | "));
+fs.mkdirSync("build", { recursive: true });
+await page.screenshot({ path: "build/runnable-screenshot.png", fullPage: false });
+console.log("browser: screenshot in build/runnable-screenshot.png");
+await browser.close();
+process.exit(failed ? 1 : 0);
