@@ -90,7 +90,7 @@ endif
 help:           ## list every target
 	@awk 'BEGIN { FS = ":.*## " } \
 	     /^##@/ { printf "\n%s\n", substr($$0, 5) } \
-	     /^[a-zA-Z0-9%_.-]+:.*## / { printf "  %-22s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
+	     /^[a-zA-Z0-9%_.-]+:.*## / { gsub(/%/, "N", $$1); printf "  %-22s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 	@echo; echo "  Stages present: $(STAGES).  Variables: MEM=$(strip $(MEM)) BUG=<id> TIMEOUT=$(strip $(TIMEOUT)) CC LD NASM QEMU"
 
 chapter-%: deps-boot build/chapter-%/sarrus.iso   ## boot stage N from a GRUB ISO (serial console here; Ctrl-A X quits)
@@ -118,7 +118,8 @@ build-%: build/chapter-%/kernel.elf build/chapter-%/sarrus.iso   ## build stage 
 doctor:         ## report each required tool and the Debian package that provides it
 	@tools/deps.sh doctor
 
-deps: ; @tools/deps.sh install all
+deps:           ## install every Debian package the project uses (make doctor lists them)
+	@tools/deps.sh install all
 deps-%: ; @tools/deps.sh install $*
 
 tangle:         ## extract every stage's files from the chapters into tangled/

@@ -3,6 +3,7 @@
 # installed packages only (npm's package-lock.json, Debian's seabios): the
 # v86 emulator, xterm.js, SeaBIOS, each stage's kernel and the panel script.
 # Pages load nothing of it until the reader presses "boot".
+##@ The runnable book
 RUNNABLE := build/html/runnable
 .PHONY: runnable serve runnable-test
 
