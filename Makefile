@@ -28,7 +28,7 @@ RESULTS       := build/results.txt
 export RESULTS
 
 KCFLAGS := -m32 -std=gnu11 -ffreestanding -fno-pie -fno-stack-protector \
-           -fno-asynchronous-unwind-tables -fno-builtin -fno-omit-frame-pointer -fno-toplevel-reorder \
+           -fno-asynchronous-unwind-tables -fno-builtin -fno-omit-frame-pointer -fno-toplevel-reorder -fno-tree-loop-distribute-patterns \
            -mno-sse -mno-mmx -mno-80387 -O2 -g -Wall -Wextra -Werror \
            -Wno-unused-parameter -DHEAP_DEBUG
 NASMFLAGS := -f elf32 -g -F dwarf
@@ -172,7 +172,7 @@ BENCHES    :=
 -include $(sort $(wildcard tests/host/*.mk))
 -include $(sort $(wildcard bench/*.mk))
 
-HOST_CFLAGS  := -std=gnu11 -g -O1 -Wall -Wextra -Wno-unused-parameter -fno-omit-frame-pointer -fno-toplevel-reorder \
+HOST_CFLAGS  := -std=gnu11 -g -O1 -Wall -Wextra -Wno-unused-parameter -fno-omit-frame-pointer -fno-toplevel-reorder -fno-tree-loop-distribute-patterns \
                 -fsanitize=address,undefined -fno-sanitize-recover=undefined -DHEAP_DEBUG -DHOST_TEST
 BENCH_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Wno-unused-parameter -DHOST_TEST
 
