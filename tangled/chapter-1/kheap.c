@@ -1,4 +1,4 @@
-#line 1006 "chapters/01-heap.nw"
+#line 1011 "chapters/01-heap.nw"
 /* kheap.c: the kernel heap: first fit over an address-ordered block list. */
 #include "kheap.h"
 #include "kstring.h"
@@ -28,14 +28,14 @@ static struct {
     unsigned errors;
     
 } heap;
-#line 1025 "chapters/01-heap.nw"
+#line 1030 "chapters/01-heap.nw"
 static void *heap_error(int code, const heap_block_t *site, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static size_t heap_limit(void);
 static void check_poison(heap_block_t *b, size_t n);
 static void *take(heap_block_t *b, size_t size, size_t need, const char *file, int line);
 static size_t largest_free(void);
-static void grow_into_next(heap_block_t *b);
+static void grow_into_next(heap_block_t *b, size_t need);
 static void shrink(heap_block_t *b, size_t size);
 static int check_failed(const heap_block_t *b, const char *why);
 #line 182 "chapters/01-heap.nw"
@@ -389,7 +389,7 @@ krealloc_at(void *p, size_t size, const char *file, int line)
     if (need == 0)
         return NULL;
     if (need > b->size && mergeable(b->next) && b->size + HDR + b->next->size >= need)
-        grow_into_next(b);
+        grow_into_next(b, need);
     if (need <= b->size) {
         shrink(b, need);
         b->requested = (uint32_t)size;
@@ -407,12 +407,13 @@ heap.stats.free_count--;
 return q;
 #line 805 "chapters/01-heap.nw"
 }
-#line 824 "chapters/01-heap.nw"
+#line 828 "chapters/01-heap.nw"
+/* Block B absorbs the free block after it, to hold at least NEED bytes. */
 static void
-grow_into_next(heap_block_t *b)
+grow_into_next(heap_block_t *b, size_t need)
 {
     heap_block_t *n = b->next;
-    check_poison(n, n->size);
+    check_poison(n, need > b->size + HDR ? need - b->size - HDR : 0);
     heap.stats.heap_free -= (uint32_t)n->size;
     heap.stats.heap_used += (uint32_t)(HDR + n->size);
     b->size += HDR + n->size;
@@ -424,7 +425,7 @@ grow_into_next(heap_block_t *b)
     seal(b);
     heap.blocks--;
 }
-#line 847 "chapters/01-heap.nw"
+#line 852 "chapters/01-heap.nw"
 static void
 shrink(heap_block_t *b, size_t size)
 {
@@ -439,7 +440,7 @@ shrink(heap_block_t *b, size_t size)
     if (mergeable(tail->next))
         merge_with_next(tail);
 }
-#line 870 "chapters/01-heap.nw"
+#line 875 "chapters/01-heap.nw"
 void *
 kcalloc_at(size_t n, size_t size, const char *file, int line)
 {
@@ -451,7 +452,7 @@ kcalloc_at(size_t n, size_t size, const char *file, int line)
         memset(p, 0, n * size);
     return p;
 }
-#line 904 "chapters/01-heap.nw"
+#line 909 "chapters/01-heap.nw"
 int
 heap_check(void)
 {
@@ -462,7 +463,7 @@ heap_check(void)
         if (!block_valid(b))
             return check_failed(b, "the header is corrupt or its links are inconsistent");
         
-#line 922 "chapters/01-heap.nw"
+#line 927 "chapters/01-heap.nw"
 if (b->magic == HEAP_MAGIC_FREE) {
     if (prev && prev->magic == HEAP_MAGIC_FREE)
         return check_failed(b, "two free blocks are next to each other (a missed merge)");
@@ -472,25 +473,25 @@ if (b->magic == HEAP_MAGIC_FREE) {
 } else {
     used += b->size;
 }
-#line 914 "chapters/01-heap.nw"
+#line 919 "chapters/01-heap.nw"
         blocks++;
     }
     
-#line 934 "chapters/01-heap.nw"
+#line 939 "chapters/01-heap.nw"
 if (!heap.first || blocks != heap.blocks || used != heap.stats.heap_used ||
     free != heap.stats.heap_free || used + free + blocks * HDR != heap.stats.heap_size)
     return check_failed(NULL, "the statistics disagree with the blocks");
-#line 917 "chapters/01-heap.nw"
+#line 922 "chapters/01-heap.nw"
     return MEM_SUCCESS;
 }
-#line 940 "chapters/01-heap.nw"
+#line 945 "chapters/01-heap.nw"
 static int
 check_failed(const heap_block_t *b, const char *why)
 {
     heap_error(MEM_CORRUPT, NULL, "heap_check: block %p: %s", (void *)b, why);
     return MEM_CORRUPT;
 }
-#line 957 "chapters/01-heap.nw"
+#line 962 "chapters/01-heap.nw"
 void
 heap_dump(void)
 {
@@ -508,7 +509,7 @@ heap_dump(void)
         kprintf("\n");
     }
 }
-#line 982 "chapters/01-heap.nw"
+#line 987 "chapters/01-heap.nw"
 int
 heap_leaks(void)
 {
