@@ -1,7 +1,7 @@
 # The heap's benchmark: chapter 1's kheap.c and kstring.c (as built into the
 # kernel, with HEAP_DEBUG) against glibc, measured in the same run.
-BENCHES      += heap
-heap_STAGE   := 1
-heap_SRCS    := bench/bench_heap.c kheap.c kstring.c
-heap_CFLAGS  := -DHEAP_DEBUG -Dmemset=kmemset -Dmemcpy=kmemcpy -Dmemmove=kmemmove -Dmemcmp=kmemcmp \
+BENCHES      += heap-bench
+heap-bench_STAGE := 1
+heap-bench_SRCS := bench/bench_heap.c kheap.c kstring.c
+heap-bench_CFLAGS := -DHEAP_DEBUG -Dmemset=kmemset -Dmemcpy=kmemcpy -Dmemmove=kmemmove -Dmemcmp=kmemcmp \
                 -Dstrlen=kstrlen -Dstrcmp=kstrcmp
