@@ -1,4 +1,4 @@
-#line 1551 "chapters/00-boot.nw"
+#line 1552 "chapters/00-boot.nw"
 /* main.c: kmain, the command line. */
 #include "kernel.h"
 #include "multiboot.h"
@@ -7,12 +7,12 @@
 #line 472 "chapters/01-heap.nw"
 #include "kheap.h"
 
-#line 1558 "chapters/00-boot.nw"
+#line 1559 "chapters/00-boot.nw"
 const struct multiboot_info *boot_info;
 bool test_mode;
 void cpu_init(void);
 
-#line 1499 "chapters/00-boot.nw"
+#line 1500 "chapters/00-boot.nw"
 static const char *
 cmdline(void)
 {
@@ -39,7 +39,7 @@ cmdline_find(const char *prefix, char end)
     }
     return NULL;
 }
-#line 1528 "chapters/00-boot.nw"
+#line 1529 "chapters/00-boot.nw"
 bool
 cmdline_has(const char *word)
 {
@@ -60,7 +60,7 @@ cmdline_value(const char *key, char *buf, size_t size)
     buf[n] = '\0';
     return buf;
 }
-#line 1615 "chapters/00-boot.nw"
+#line 1616 "chapters/00-boot.nw"
 static bool
 origin_before(const struct origin *a, const struct origin *b)
 {
@@ -97,8 +97,9 @@ kmain(uint32_t magic, uint32_t info_phys)
     
 #line 1480 "chapters/00-boot.nw"
 if (magic == MULTIBOOT_BOOTLOADER_MAGIC) {
+    char name[64];
     boot_info = P2V(info_phys);
-    test_mode = cmdline_has("test");
+    test_mode = cmdline_has("test") || cmdline_value("test", name, sizeof(name));
     if (boot_info->flags & MULTIBOOT_INFO_CMDLINE)
         kprintf("command line: %s\n", (const char *)P2V(boot_info->cmdline));
 } else {

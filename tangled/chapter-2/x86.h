@@ -1,0 +1,77 @@
+#line 88 "chapters/00-boot.nw"
+/* x86.h: constants of the i386 architecture and tiny wrappers around
+ * the instructions C cannot express.  Nothing else in the kernel uses asm. */
+#ifndef X86_H
+#define X86_H
+
+#include <stdint.h>
+
+#line 835 "chapters/00-boot.nw"
+#define SEG_KCODE  0x08     /* GDT entry 1: kernel code */
+#define SEG_KDATA  0x10     /* GDT entry 2: kernel data */
+#line 138 "chapters/00-boot.nw"
+#define CR0_PE  0x00000001u     /* protected mode enable */
+#define CR0_WP  0x00010000u     /* write protect: honour read-only pages in ring 0 */
+#define CR0_PG  0x80000000u     /* paging enable */
+#line 170 "chapters/00-boot.nw"
+#define EFLAGS_IF  0x00000200u  /* interrupts enabled */
+#line 111 "chapters/00-boot.nw"
+static inline uint8_t
+inb(uint16_t port)
+{
+    uint8_t v;
+    __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+    return v;
+}
+
+static inline void
+outb(uint16_t port, uint8_t v)
+{
+    __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline void
+outl(uint16_t port, uint32_t v)
+{
+    __asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port));
+}
+#line 144 "chapters/00-boot.nw"
+static inline uint32_t
+read_cr0(void)
+{
+    uint32_t v;
+    __asm__ volatile("mov %%cr0, %0" : "=r"(v));
+    return v;
+}
+
+static inline uint32_t
+read_cr2(void)
+{
+    uint32_t v;
+    __asm__ volatile("mov %%cr2, %0" : "=r"(v));
+    return v;
+}
+
+static inline uint32_t
+read_cr3(void)
+{
+    uint32_t v;
+    __asm__ volatile("mov %%cr3, %0" : "=r"(v));
+    return v;
+}
+#line 178 "chapters/00-boot.nw"
+static inline void
+cli(void)
+{
+    __asm__ volatile("cli");
+}
+
+static inline void
+hlt(void)
+{
+    __asm__ volatile("hlt");
+}
+
+
+#line 103 "chapters/00-boot.nw"
+#endif
