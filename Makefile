@@ -179,11 +179,13 @@ BENCH_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Wno-unused-parameter -DHOST_TES
 # host_program KIND NAME: build/host/NAME from $(NAME_SRCS); bare names come
 # from tangled/chapter-$(NAME_STAGE)/.
 define host_program
-build/$(1)/$(2): $$(foreach s,$$($(2)_SRCS),$$(if $$(findstring /,$$(s)),$$(s),tangled/chapter-$$($(2)_STAGE)/$$(s))) tests/host/host_shim.c tests/host/host_shim.h
+$(2)_FILES = $$(foreach s,$$($(2)_SRCS),$$(if $$(findstring /,$$(s)),$$(s),tangled/chapter-$$($(2)_STAGE)/$$(s))) tests/host/host_shim.c
+# (every tangled file of the stage is a prerequisite: a test may #include a .c)
+build/$(1)/$(2): $$($(2)_FILES) tests/host/host_shim.h $$(wildcard tangled/chapter-$$($(2)_STAGE)/*)
 	@mkdir -p $$(@D)
 	$$(HOSTCC) $$(if $$(filter bench,$(1)),$$(BENCH_CFLAGS),$$(HOST_CFLAGS)) $$($(2)_CFLAGS) \
 	  -Itests/host -Itangled/chapter-$$($(2)_STAGE) -include host_shim.h \
-	  -o $$@ $$(filter %.c,$$^) $$(if $$(filter bench,$(1)),,-lcmocka) -lm
+	  -o $$@ $$($(2)_FILES) $$(if $$(filter bench,$(1)),,-lcmocka) -lm
 endef
 $(foreach t,$(HOST_TESTS),$(eval $(call host_program,host,$(t))))
 $(foreach b,$(BENCHES),$(eval $(call host_program,bench,$(b))))

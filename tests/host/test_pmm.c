@@ -1,0 +1,193 @@
+/* test_pmm.c: host tests of the physical memory manager (chapter 2) over
+ * synthetic memory maps, with cmocka, under ASan and UBSan. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include "pmm.h"
+#include "kheap.h"
+
+extern uint8_t *host_ram;
+#define MiB (1ull << 20)
+#define GiB (1ull << 30)
+
+/* A multiboot memory map, built entry by entry. */
+struct map {
+    uint8_t bytes[64 * 24];
+    uint32_t length;
+};
+
+static void
+entry(struct map *m, uint64_t addr, uint64_t len, uint32_t type)
+{
+    struct multiboot_mmap_entry e = { 20, addr, len, type };
+    memcpy(m->bytes + m->length, &e, sizeof(e));
+    m->length += sizeof(e);
+}
+
+/* QEMU's map for -m SIZE (TOOLCHAIN.md): low RAM, BIOS, RAM to the top. */
+static void
+qemu_map(struct map *m, uint64_t size)
+{
+    uint64_t low = size < 3 * GiB ? size : 3 * GiB;
+    entry(m, 0, 0x9FC00, 1);
+    entry(m, 0x9FC00, 0x400, 2);
+    entry(m, 0xF0000, 0x10000, 2);
+    entry(m, 0x100000, low - 0x100000 - 0x20000, 1);
+    entry(m, low - 0x20000, 0x20000, 2);
+    entry(m, 0xFFFC0000, 0x40000, 2);
+    if (size > 3 * GiB)
+        entry(m, 4 * GiB, size - 3 * GiB, 1);
+}
+
+/* Set the allocator up from map M plus the reserved range [0, 1 MiB). */
+static uint32_t
+setup_from(const struct map *m)
+{
+    struct pmm_ranges usable = { 0 }, reserved = { 0 };
+    pmm_parse_map(m->bytes, m->length, &usable, &reserved);
+    reserved.r[reserved.n++] = (struct pmm_range){ 0, LOW_MEMORY_END };
+    return pmm_setup(&usable, &reserved);
+}
+
+/* Count independently the frames that should be free: usable, whole,
+ * below 4 GiB, above 1 MiB, and outside reserved entries and metadata. */
+static uint32_t
+expected_frames(const struct map *m)
+{
+    uint32_t n = 0;
+    struct pmm_range meta = pmm_metadata();
+    for (uint64_t pa = LOW_MEMORY_END; pa < 4 * GiB; pa += PAGE_SIZE) {
+        bool usable = false, reserved = pa < meta.end && pa + PAGE_SIZE > meta.start;
+        for (uint32_t off = 0; off < m->length; off += 24) {
+            const struct multiboot_mmap_entry *e = (const void *)(m->bytes + off);
+            uint64_t end = e->addr + e->len < e->addr ? UINT64_MAX : e->addr + e->len;
+            if (e->type == 1 && pa >= e->addr && pa + PAGE_SIZE <= end)
+                usable = true;
+            if (e->type != 1 && pa < end && pa + PAGE_SIZE > e->addr)
+                reserved = true;
+        }
+        n += usable && !reserved;
+    }
+    return n;
+}
+
+/* Take every frame; each must be aligned, unique and usable; give all back. */
+static void
+drain_and_refill(const struct map *m, uint32_t frames)
+{
+    uint32_t *taken = malloc(sizeof(uint32_t) * (frames + 1));
+    uint8_t *seen = calloc(1 << 20, 1);
+    uint32_t n = 0;
+    phys_addr_t pa;
+    while ((pa = pmm_alloc_page()) != PMM_NO_FRAME) {
+        assert_true(n < frames);
+        assert_int_equal(pa % PAGE_SIZE, 0);
+        assert_true(pa >= LOW_MEMORY_END);
+        assert_false(seen[pa / PAGE_SIZE]);
+        seen[pa / PAGE_SIZE] = 1;
+        taken[n++] = pa;
+    }
+    assert_int_equal(n, frames);
+    for (uint32_t i = 0; i < n; i++)
+        assert_int_equal(pmm_free_page(taken[i]), MEM_SUCCESS);
+    assert_int_equal(pmm_free_frames(), frames);
+    free(taken);
+    free(seen);
+}
+
+static void
+check_map(const struct map *m)
+{
+    uint32_t n = setup_from(m);
+    assert_int_equal(n, expected_frames(m));
+    assert_int_equal(pmm_free_frames(), n);
+    drain_and_refill(m, n);
+}
+
+static void
+test_qemu_maps(void **state)
+{
+    static const uint64_t sizes[] = { 16 * MiB, 32 * MiB, 512 * MiB, 3 * GiB, 4 * GiB };
+    for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+        struct map m = { .length = 0 };
+        qemu_map(&m, sizes[i]);
+        check_map(&m);
+    }
+}
+
+static void
+test_holes_overlaps_and_zero_lengths(void **state)
+{
+    struct map m = { .length = 0 };
+    entry(&m, 0x100000, 8 * MiB, 1);
+    entry(&m, 0x300000, 0x5000, 2);                 /* reserved inside usable: reserved wins */
+    entry(&m, 0x200000, 2 * MiB, 1);                /* usable overlapping usable */
+    entry(&m, 12 * MiB, 0, 1);                      /* zero length */
+    entry(&m, 16 * MiB, 4 * MiB, 1);                /* after a hole */
+    entry(&m, 0x500123, 0x2000, 3);                 /* an unaligned ACPI range */
+    check_map(&m);
+}
+
+static void
+test_above_4g_and_overflowing_entries(void **state)
+{
+    struct map m = { .length = 0 };
+    entry(&m, 0x100000, 16 * MiB, 1);
+    entry(&m, 0xFFFF0000ull, 0x20000, 1);           /* crosses 4 GiB: clipped */
+    entry(&m, 5 * GiB, 2 * GiB, 1);                 /* entirely above: ignored */
+    entry(&m, 0xFFFFFFFFFFFFF000ull, 0x2000, 1);    /* end wraps past 2^64: dropped */
+    check_map(&m);
+}
+
+static void
+test_tiny_machines(void **state)
+{
+    struct map m = { .length = 0 };
+    entry(&m, 0, 0x9FC00, 1);                       /* 639 KiB: nothing above 1 MiB */
+    assert_int_equal(setup_from(&m), 0);
+    assert_int_equal(pmm_alloc_page(), PMM_NO_FRAME);
+    assert_int_equal(pmm_free_page(0x1000), MEM_INVALID);
+    struct map two = { .length = 0 };
+    entry(&two, 0x100000, 0x1800, 1);               /* 1.5 frames above 1 MiB */
+    assert_int_equal(setup_from(&two), 0);          /* the one frame holds the metadata */
+    assert_int_equal(pmm_alloc_page(), PMM_NO_FRAME);
+}
+
+static void
+test_bad_frees_change_nothing(void **state)
+{
+    struct map m = { .length = 0 };
+    qemu_map(&m, 32 * MiB);
+    uint32_t n = setup_from(&m);
+    phys_addr_t pa = pmm_alloc_page();
+    memset(host_ram + pa, 0x11, PAGE_SIZE);
+    assert_int_equal(pmm_free_page(pa + 4), MEM_INVALID);
+    assert_int_equal(pmm_free_page(0), MEM_INVALID);
+    assert_int_equal(pmm_free_page(0xA0000), MEM_INVALID);          /* the hole */
+    assert_int_equal(pmm_free_page((phys_addr_t)pmm_metadata().start), MEM_INVALID);
+    assert_int_equal(pmm_free_page(0x02000000), MEM_INVALID);       /* past the end of RAM */
+    assert_int_equal(pmm_free_page(pa), MEM_SUCCESS);
+    assert_int_equal(host_ram[pa], PMM_POISON);
+    assert_int_equal(pmm_free_page(pa), MEM_INVALID);               /* double free */
+    assert_int_equal(pmm_free_frames(), n);
+}
+
+int
+main(void)
+{
+    host_ram = calloc(64 << 20, 1);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_qemu_maps),
+        cmocka_unit_test(test_holes_overlaps_and_zero_lengths),
+        cmocka_unit_test(test_above_4g_and_overflowing_entries),
+        cmocka_unit_test(test_tiny_machines),
+        cmocka_unit_test(test_bad_frees_change_nothing),
+    };
+    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    free(host_ram);
+    return failed;
+}
