@@ -67,10 +67,10 @@ static uint32_t stack_alloc(void) { return pmm_alloc_page(); }
 static int stack_free(uint32_t pa) { return pmm_free_page(pa); }
 static uint32_t bm_alloc(void) { return bitmap_alloc(); }
 static int bm_free(uint32_t pa) { bitmap_free(pa); return 0; }
+static uint8_t *bm_ram;        /* the baseline's own RAM: host_ram holds pmm's stack */
 static int bm_free_poison(uint32_t pa)
 {
-    if (pa < (64u << 20))
-        memset(host_ram + pa, PMM_POISON, PAGE_SIZE);
+    memset(bm_ram + pa % (64u << 20), PMM_POISON, PAGE_SIZE);
     bitmap_free(pa);
     return 0;
 }
@@ -79,6 +79,7 @@ int
 main(void)
 {
     host_ram = calloc(64 << 20, 1);
+    bm_ram = calloc(64 << 20, 1);
     struct pmm_ranges usable = { 1, { { 0x100000, 512ull << 20 } } }, reserved = { 0 };
     double t = now();
     uint32_t n = pmm_setup(&usable, &reserved);
@@ -98,5 +99,6 @@ main(void)
            "(ratios %.2fx, %.2fx)\n", best_s, best_b, best_p, best_s / best_b, best_s / best_p);
     printf("(ratio = stack / bitmap; the stack allocator checks and poisons every free)\n");
     free(host_ram);
+    free(bm_ram);
     return 0;
 }
