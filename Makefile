@@ -144,7 +144,7 @@ chapter-%-test: deps-boot deps-v86 node_modules/v86/package.json   ## boot stage
 	@$(MAKE) --no-print-directory $(if $(strip $(BUG)),build/bug-$(strip $(BUG))/kernel.elf,build/chapter-$*/kernel.elf)
 	@$(PYTHON) tools/boot-test.py --stage $* --timeout $(strip $(TIMEOUT)) \
 	  --build $(if $(strip $(BUG)),build/bug-$(strip $(BUG)),build/chapter-$*) \
-	  $(if $(EXPECT),--expect "$(EXPECT)") $(if $(LABEL),--label "$(LABEL)")
+	  $(if $(EXPECT),--expect "$(EXPECT)") $(if $(LABEL),--label "$(LABEL)") $(if $(ONLY),--only "$(ONLY)")
 
 host-test:      ## build and run the host unit tests (cmocka, 64-bit, ASan+UBSan)
 	@tools/deps.sh install host

@@ -46,9 +46,10 @@ for patch in tests/bugs/*.patch; do
     [ -e "$patch" ] || continue
     id=$(basename "$patch" .patch)
     expect=$(sed -n 's/^# expect: //p' "$patch" | head -n 1)
+    only=$(sed -n 's/^# only: //p' "$patch" | head -n 1)
     stage=$(sed -n '1s/^# stage \([0-9]\).*/\1/p' "$patch")
-    step "seeded bug $id must be caught (${expect:-failure})" \
-        make -s chapter-$stage-test BUG="$id" EXPECT="${expect:-failure}" LABEL="bug/$id"
+    step "seeded bug $id must be caught (${expect:-failure}${only:+, run $only})" \
+        make -s chapter-$stage-test TIMEOUT=20 BUG="$id" EXPECT="${expect:-failure}" LABEL="bug/$id" ONLY="$only"
 done
 
 step "host unit tests (ASan+UBSan)" tools/host-tests.sh
