@@ -196,7 +196,7 @@ host-test-run: $(addprefix build/host/,$(HOST_TESTS))
 bench-run: $(addprefix build/bench/,$(BENCHES))
 	@for b in $(BENCHES); do echo "== bench $$b"; build/bench/$$b; done
 
-include $(wildcard book/book.mk)
+include book/book.mk
 include $(wildcard exercises/exercises.mk)
 include web/web.mk
 

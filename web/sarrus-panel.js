@@ -51,9 +51,10 @@ function loadStylesheet(name) {
 }
 
 async function start(state) {
-    if (state.emulator) {               // a second press reboots
-        state.emulator.destroy?.();
+    if (state.emulator) {               // a second press reboots: stop the old machine first
+        const old = state.emulator;
         state.emulator = null;
+        try { old.stop(); } catch (e) { /* it may have halted already */ }
     }
     state.boot.disabled = true;
     state.status.textContent = "loading the emulator...";

@@ -1,0 +1,45 @@
+# book.mk: the book (included by the Makefile).  One source, two editions:
+# tools/book/nw2md.py weaves all chapters in one run into pandoc Markdown;
+# pandoc renders build/book.pdf (through pdflatex) and build/html/index.html
+# (with the runnable panels of web/).  See book/ for the front matter.
+##@ The book
+.PHONY: book book-pdf book-html book-test
+BOOK_CHAPTERS := $(sort $(wildcard chapters/[0-9][0-9]-*.nw))
+BOOK_FRONT    := book/metadata.yaml book/preface.md
+BOOK_BACK     := book/appendix.md build/book/indexes.md
+PANDOC_COMMON := --number-sections --toc --highlight-style=tango -f markdown+fenced_divs+bracketed_spans
+
+build/book/body.md build/book/indexes.md: $(BOOK_CHAPTERS) $(wildcard tangled/*/*) tools/book/nw2md.py
+	@mkdir -p build/book
+	@$(PYTHON) tools/book/nw2md.py body $(BOOK_CHAPTERS) > build/book/body.md
+	@$(PYTHON) tools/book/nw2md.py indexes $(BOOK_CHAPTERS) > build/book/indexes.md
+
+book: deps-book   ## the PDF (build/book.pdf) and HTML (build/html/) editions, with the build time
+	@start=$$(date +%s.%N); \
+	  $(MAKE) --no-print-directory book-pdf book-html && \
+	  echo "book: both editions in $$(awk -v a=$$start -v b=$$(date +%s.%N) 'BEGIN { printf "%.1f", b - a }') s"
+
+book-pdf: build/book.pdf   ## the PDF edition only
+build/book.pdf: build/book/body.md build/book/indexes.md $(BOOK_FRONT) book/appendix.md book/header.tex
+	@pandoc $(PANDOC_COMMON) $(BOOK_FRONT) build/book/body.md $(BOOK_BACK) -H book/header.tex \
+	  --pdf-engine=pdflatex -V fontenc=T1 -o build/book/book.tex -s
+	@cd build/book && for pass in 1 2; do \
+	  pdflatex -interaction=nonstopmode -halt-on-error book.tex > pdflatex.log 2>&1 || \
+	    { tail -n 30 pdflatex.log; exit 1; }; done
+	@cp build/book/book.pdf $@
+	@echo "book: $@ ($$(pdfinfo $@ 2>/dev/null | awk '/^Pages/ { print $$2 }') pages)"
+
+book-html: build/html/index.html   ## the HTML edition only (its emulator panels need `make runnable`)
+build/html/index.html: build/book/body.md build/book/indexes.md $(BOOK_FRONT) book/appendix.md book/book.css tools/book/htmlpost.py
+	@mkdir -p build/html
+	@cp book/book.css build/html/
+	@printf '<link rel="icon" href="data:,">\n<link rel="stylesheet" href="runnable/sarrus-panel.css">\n<script type="module" src="runnable/sarrus-panel.js"></script>\n' > build/book/head.html
+	@pandoc $(PANDOC_COMMON) -s --css book.css -H build/book/head.html --section-divs --number-offset=-1 \
+	  $(BOOK_FRONT) build/book/body.md $(BOOK_BACK) -o $@
+	@$(PYTHON) tools/book/htmlpost.py $@
+	@echo "book: $@"
+
+book-test: book runnable   ## check both editions: LaTeX log, links, and the HTML in headless Chromium
+	@$(PYTHON) tools/book/check-book.py
+	@$(PYTHON) tools/serve-and-run.py build/html -- node tests/browser/book.mjs
+	@RUNNABLE_PAGE=index.html $(PYTHON) tools/serve-and-run.py build/html -- node tests/browser/runnable.mjs
