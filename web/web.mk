@@ -22,7 +22,7 @@ runnable: deps-v86 node_modules/v86/package.json $(foreach n,$(STAGES),build/cha
 	  sed "s|<!-- STAGES -->|$$panels|" web/demo.html > $(RUNNABLE)/index.html
 	@echo "runnable: $(RUNNABLE) ($$(du -sh $(RUNNABLE) | cut -f1), fetched only when a reader presses boot)"
 
-serve:          ## serve build/html on http://127.0.0.1:8000/ (browsers fetch the emulator's wasm over http)
+serve: runnable   ## serve build/html on http://127.0.0.1:8000/ (browsers fetch the emulator's wasm over http)
 	@echo "Serving build/html at http://127.0.0.1:$(or $(PORT),8000)/ (Ctrl-C stops)"
 	@$(PYTHON) -m http.server --bind 127.0.0.1 --directory build/html $(or $(PORT),8000)
 
