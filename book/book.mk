@@ -3,7 +3,7 @@
 # pandoc renders build/book.pdf (through pdflatex) and build/html/index.html
 # (with the runnable panels of web/).  See book/ for the front matter.
 ##@ The book
-.PHONY: book book-pdf book-html book-test
+.PHONY: book book-pdf book-html book-test figures
 BOOK_CHAPTERS := $(sort $(wildcard chapters/[0-9][0-9]-*.nw))
 BOOK_FRONT    := book/metadata.yaml book/preface.md
 BOOK_BACK     := book/appendix.md build/book/indexes.md
@@ -19,10 +19,27 @@ book: deps-book   ## the PDF (build/book.pdf) and HTML (build/html/) editions, w
 	  $(MAKE) --no-print-directory book-pdf book-html && \
 	  echo "book: both editions in $$(awk -v a=$$start -v b=$$(date +%s.%N) 'BEGIN { printf "%.1f", b - a }') s"
 
+# Figures: figures/NAME.fig (and one drawn from a running kernel) -> SVG for
+# the HTML edition, PDF for the PDF edition.
+FIGURES := $(patsubst figures/%.fig,%,$(wildcard figures/*.fig)) heap-live
+figures: $(FIGURES:%=build/html/figures/%.svg) $(FIGURES:%=build/book/figures/%.pdf)   ## the diagrams, from their text sources
+build/figures/heap-live.fig: build/chapter-1/kernel.elf tools/book/heapfig.py
+	@mkdir -p $(@D)
+	@$(PYTHON) tools/book/heapfig.py $@
+build/html/figures/%.svg: figures/%.fig tools/book/figure.py
+	@mkdir -p $(@D)
+	@$(PYTHON) tools/book/figure.py $< $@
+build/html/figures/heap-live.svg: build/figures/heap-live.fig tools/book/figure.py
+	@mkdir -p $(@D)
+	@$(PYTHON) tools/book/figure.py $< $@
+build/book/figures/%.pdf: build/html/figures/%.svg
+	@mkdir -p $(@D)
+	@rsvg-convert -f pdf -o $@ $<
+
 book-pdf: build/book.pdf   ## the PDF edition only
-build/book.pdf: build/book/body.md build/book/indexes.md $(BOOK_FRONT) book/appendix.md book/header.tex
+build/book.pdf: build/book/body.md build/book/indexes.md $(BOOK_FRONT) book/appendix.md book/header.tex figures
 	@pandoc $(PANDOC_COMMON) $(BOOK_FRONT) build/book/body.md $(BOOK_BACK) -H book/header.tex \
-	  --pdf-engine=pdflatex -V fontenc=T1 -o build/book/book.tex -s
+	  --default-image-extension=pdf --pdf-engine=pdflatex -V fontenc=T1 -o build/book/book.tex -s
 	@cd build/book && for pass in 1 2; do \
 	  pdflatex -interaction=nonstopmode -halt-on-error book.tex > pdflatex.log 2>&1 || \
 	    { tail -n 30 pdflatex.log; exit 1; }; done
@@ -30,11 +47,12 @@ build/book.pdf: build/book/body.md build/book/indexes.md $(BOOK_FRONT) book/appe
 	@echo "book: $@ ($$(pdfinfo $@ 2>/dev/null | awk '/^Pages/ { print $$2 }') pages)"
 
 book-html: build/html/index.html   ## the HTML edition only (its emulator panels need `make runnable`)
-build/html/index.html: build/book/body.md build/book/indexes.md $(BOOK_FRONT) book/appendix.md book/book.css tools/book/htmlpost.py
+build/html/index.html: build/book/body.md build/book/indexes.md $(BOOK_FRONT) book/appendix.md book/book.css tools/book/htmlpost.py figures
 	@mkdir -p build/html
 	@cp book/book.css build/html/
 	@printf '<link rel="icon" href="data:,">\n<link rel="stylesheet" href="runnable/sarrus-panel.css">\n<script type="module" src="runnable/sarrus-panel.js"></script>\n' > build/book/head.html
 	@pandoc $(PANDOC_COMMON) -s --css book.css -H build/book/head.html --section-divs --number-offset=-1 \
+	  --default-image-extension=svg \
 	  $(BOOK_FRONT) build/book/body.md $(BOOK_BACK) -o $@
 	@$(PYTHON) tools/book/htmlpost.py $@
 	@echo "book: $@"

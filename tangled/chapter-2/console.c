@@ -1,9 +1,9 @@
-#line 779 "chapters/00-boot.nw"
+#line 782 "chapters/00-boot.nw"
 /* console.c: the serial port, the VGA text screen, and kprintf. */
 #include "kernel.h"
 #include "x86.h"
 
-#line 419 "chapters/00-boot.nw"
+#line 422 "chapters/00-boot.nw"
 #define COM1            0x3F8
 #define COM_DATA        0       /* receive / transmit buffer */
 #define COM_INT_ENABLE  1
@@ -27,7 +27,7 @@ serial_init(void)
     outb(COM1 + COM_FIFO_CTRL, 0xC7);       /* enable and clear the FIFOs */
     outb(COM1 + COM_MODEM_CTRL, 0x03);      /* DTR and RTS */
 }
-#line 449 "chapters/00-boot.nw"
+#line 452 "chapters/00-boot.nw"
 static void
 serial_putc(char c)
 {
@@ -47,7 +47,7 @@ serial_getc(void)
         return -1;
     return inb(COM1 + COM_DATA);
 }
-#line 480 "chapters/00-boot.nw"
+#line 483 "chapters/00-boot.nw"
 #define VGA_COLS   80
 #define VGA_ROWS   25
 #define VGA_COLOR  0x07             /* light grey on black */
@@ -64,7 +64,7 @@ vga_scroll(void)
         vga[i] = VGA_COLOR << 8 | ' ';
     vga_row = VGA_ROWS - 1;
 }
-#line 499 "chapters/00-boot.nw"
+#line 502 "chapters/00-boot.nw"
 static void
 vga_putc(char c)
 {
@@ -92,7 +92,7 @@ vga_clear(void)
         vga[i] = VGA_COLOR << 8 | ' ';
     vga_row = vga_col = 0;
 }
-#line 535 "chapters/00-boot.nw"
+#line 538 "chapters/00-boot.nw"
 static char *capture_buf;
 static size_t capture_size, capture_len;
 
@@ -129,7 +129,7 @@ console_getc(void)
 {
     return serial_getc();
 }
-#line 599 "chapters/00-boot.nw"
+#line 602 "chapters/00-boot.nw"
 struct sink {
     char *buf;          /* NULL: write to the console */
     size_t size, len;   /* len counts every byte, even those that did not fit */
@@ -144,7 +144,7 @@ sink_putc(struct sink *s, char c)
         s->buf[s->len] = c;
     s->len++;
 }
-#line 620 "chapters/00-boot.nw"
+#line 623 "chapters/00-boot.nw"
 static void
 put_number(struct sink *s, unsigned long long v, unsigned base, bool upper,
            bool negative, int width, bool zero_pad, bool left)
@@ -168,7 +168,7 @@ put_number(struct sink *s, unsigned long long v, unsigned base, bool upper,
     for (; left && width > len; width--)
         sink_putc(s, ' ');
 }
-#line 646 "chapters/00-boot.nw"
+#line 649 "chapters/00-boot.nw"
 static void
 put_string(struct sink *s, const char *str, int width, bool left)
 {
@@ -184,7 +184,7 @@ put_string(struct sink *s, const char *str, int width, bool left)
     for (; left && width > len; width--)
         sink_putc(s, ' ');
 }
-#line 668 "chapters/00-boot.nw"
+#line 671 "chapters/00-boot.nw"
 static void
 format(struct sink *s, const char *fmt, va_list ap)
 {
@@ -197,7 +197,7 @@ format(struct sink *s, const char *fmt, va_list ap)
         bool left = false, zero_pad = false;
         int width = 0, longs = 0;
         
-#line 686 "chapters/00-boot.nw"
+#line 689 "chapters/00-boot.nw"
 for (;; fmt++) {
     if (*fmt == '-')
         left = true;
@@ -211,9 +211,9 @@ while (*fmt >= '0' && *fmt <= '9')
 for (; *fmt == 'l' || *fmt == 'z'; fmt++)
     longs += *fmt == 'l' ? 1 : (sizeof(size_t) > sizeof(int) ? 2 : 0);
 zero_pad = zero_pad && !left;
-#line 680 "chapters/00-boot.nw"
+#line 683 "chapters/00-boot.nw"
         
-#line 706 "chapters/00-boot.nw"
+#line 709 "chapters/00-boot.nw"
 unsigned long long u;
 long long d;
 switch (*fmt) {
@@ -247,10 +247,10 @@ default:                        /* unknown: print it as written */
     if (!*fmt)
         fmt--;
 }
-#line 681 "chapters/00-boot.nw"
+#line 684 "chapters/00-boot.nw"
     }
 }
-#line 746 "chapters/00-boot.nw"
+#line 749 "chapters/00-boot.nw"
 int
 kvprintf(const char *fmt, va_list ap)
 {

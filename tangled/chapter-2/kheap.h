@@ -5,7 +5,7 @@
 
 #include "kernel.h"
 
-#line 167 "chapters/01-heap.nw"
+#line 169 "chapters/01-heap.nw"
 #define HEAP_START         0x00500000u      /* physical: 5 MiB */
 #define INITIAL_HEAP_SIZE  (64 * 1024)
 #define HEAP_ALIGN         8                /* every payload is 8-byte aligned */
@@ -22,7 +22,7 @@
 /* The result of the last heap operation, and how many errors so far. */
 int heap_last_error(void);
 unsigned heap_error_count(void);
-#line 413 "chapters/01-heap.nw"
+#line 415 "chapters/01-heap.nw"
 typedef struct {
     uint32_t total_physical;    /* chapter 2: total physical memory */
     uint32_t used_physical;     /* chapter 2: used physical memory */
@@ -38,7 +38,7 @@ typedef struct {
 
 /* Fill *STATS with the current figures. */
 void memory_get_stats(memory_stats_t *stats);
-#line 534 "chapters/02-pmm.nw"
+#line 540 "chapters/02-pmm.nw"
 /* Chapter 2: fill the physical-memory fields. */
 void pmm_fill_stats(memory_stats_t *stats);
 #line 67 "chapters/01-heap.nw"
@@ -61,7 +61,7 @@ void kfree_at(void *p, const char *file, int line);
 void heap_init(void *start, size_t size);
 /* Place the seed's heap: 64 KiB at physical 5 MiB. */
 void memory_init(void);
-#line 901 "chapters/01-heap.nw"
+#line 908 "chapters/01-heap.nw"
 /* Check every invariant of the heap; MEM_SUCCESS or MEM_CORRUPT (printed). */
 int heap_check(void);
 /* Print every block (the seed's format), and the live blocks with their sites. */

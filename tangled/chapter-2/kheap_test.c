@@ -1,10 +1,10 @@
-#line 1369 "chapters/01-heap.nw"
+#line 1383 "chapters/01-heap.nw"
 /* kheap_test.c: in-kernel tests of the heap. */
 #include "ktest.h"
 #include "kheap.h"
 #include "kstring.h"
 
-#line 1382 "chapters/01-heap.nw"
+#line 1396 "chapters/01-heap.nw"
 static char output[512];
 
 static bool
@@ -24,7 +24,7 @@ said(const char *phrase)
             return true;
     return false;
 }
-#line 1404 "chapters/01-heap.nw"
+#line 1418 "chapters/01-heap.nw"
 KTEST(heap_starts_pristine)
 {
     KCHECK(heap_is_pristine());
@@ -44,7 +44,7 @@ KTEST(heap_payloads_are_aligned)
         kfree(p[i]);
     KCHECK(heap_is_pristine());
 }
-#line 1426 "chapters/01-heap.nw"
+#line 1440 "chapters/01-heap.nw"
 KTEST(heap_split_and_coalesce)
 {
     memory_stats_t s;
@@ -61,7 +61,7 @@ KTEST(heap_split_and_coalesce)
     kfree(c);                                   /* merges both ways */
     KCHECK(heap_is_pristine());
 }
-#line 1445 "chapters/01-heap.nw"
+#line 1459 "chapters/01-heap.nw"
 KTEST(heap_rejects_impossible_sizes)
 {
     KCHECK(kmalloc((size_t)-1) == NULL);
@@ -74,7 +74,7 @@ KTEST(heap_rejects_impossible_sizes)
     KCHECK_EQ(heap_last_error(), MEM_OUT_OF_MEM);
     KCHECK(heap_is_pristine());
 }
-#line 1460 "chapters/01-heap.nw"
+#line 1474 "chapters/01-heap.nw"
 KTEST(heap_exhaustion_and_recovery)
 {
     static uint8_t *blocks[128];
@@ -95,7 +95,7 @@ KTEST(heap_exhaustion_and_recovery)
         kfree(blocks[i]);
     KCHECK(heap_is_pristine());
 }
-#line 1483 "chapters/01-heap.nw"
+#line 1497 "chapters/01-heap.nw"
 KTEST(heap_realloc_in_place_and_moving)
 {
     char *a = kmalloc(64), *b = kmalloc(64);
@@ -112,7 +112,7 @@ KTEST(heap_realloc_in_place_and_moving)
     kfree(d);
     KCHECK(heap_is_pristine());
 }
-#line 1505 "chapters/01-heap.nw"
+#line 1519 "chapters/01-heap.nw"
 KTEST(heap_detects_double_free)
 {
     void *p = kmalloc(32);
@@ -142,7 +142,7 @@ KTEST(heap_detects_foreign_and_misaligned_pointers)
     kfree(p);
     KCHECK(heap_is_pristine());
 }
-#line 1542 "chapters/01-heap.nw"
+#line 1556 "chapters/01-heap.nw"
 KTEST(heap_detects_merged_away_and_fake_blocks)
 {
     char *a = kmalloc(40), *b = kmalloc(40), *c = kmalloc(40);
@@ -159,7 +159,7 @@ KTEST(heap_detects_merged_away_and_fake_blocks)
     kfree(c);
     KCHECK(heap_is_pristine());
 }
-#line 1566 "chapters/01-heap.nw"
+#line 1580 "chapters/01-heap.nw"
 KTEST(heap_detects_header_overflow)
 {
     char *a = kmalloc(40), *b = kmalloc(40);
@@ -178,7 +178,7 @@ KTEST(heap_detects_header_overflow)
     kfree(a);
     KCHECK(heap_is_pristine());
 }
-#line 1587 "chapters/01-heap.nw"
+#line 1601 "chapters/01-heap.nw"
 KTEST(heap_detects_write_after_free)
 {
     char *p = kmalloc(64);
@@ -193,7 +193,7 @@ KTEST(heap_detects_write_after_free)
     kfree(q);
     KCHECK(heap_is_pristine());
 }
-#line 1604 "chapters/01-heap.nw"
+#line 1618 "chapters/01-heap.nw"
 KTEST(heap_statistics_are_exact)
 {
     memory_stats_t s0, s;
@@ -221,7 +221,7 @@ KTEST(heap_leaks_lists_live_blocks)
     kfree(p);
     KCHECK(heap_is_pristine());
 }
-#line 1634 "chapters/01-heap.nw"
+#line 1648 "chapters/01-heap.nw"
 KTEST(memset_and_memcpy_at_every_alignment)
 {
     static uint8_t src[96], dst[96];

@@ -1,4 +1,4 @@
-#line 88 "chapters/00-boot.nw"
+#line 91 "chapters/00-boot.nw"
 /* x86.h: constants of the i386 architecture and tiny wrappers around
  * the instructions C cannot express.  Nothing else in the kernel uses asm. */
 #ifndef X86_H
@@ -6,16 +6,16 @@
 
 #include <stdint.h>
 
-#line 835 "chapters/00-boot.nw"
+#line 838 "chapters/00-boot.nw"
 #define SEG_KCODE  0x08     /* GDT entry 1: kernel code */
 #define SEG_KDATA  0x10     /* GDT entry 2: kernel data */
-#line 138 "chapters/00-boot.nw"
+#line 141 "chapters/00-boot.nw"
 #define CR0_PE  0x00000001u     /* protected mode enable */
 #define CR0_WP  0x00010000u     /* write protect: honour read-only pages in ring 0 */
 #define CR0_PG  0x80000000u     /* paging enable */
-#line 170 "chapters/00-boot.nw"
+#line 173 "chapters/00-boot.nw"
 #define EFLAGS_IF  0x00000200u  /* interrupts enabled */
-#line 111 "chapters/00-boot.nw"
+#line 114 "chapters/00-boot.nw"
 static inline uint8_t
 inb(uint16_t port)
 {
@@ -35,7 +35,7 @@ outl(uint16_t port, uint32_t v)
 {
     __asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port));
 }
-#line 144 "chapters/00-boot.nw"
+#line 147 "chapters/00-boot.nw"
 static inline uint32_t
 read_cr0(void)
 {
@@ -59,7 +59,7 @@ read_cr3(void)
     __asm__ volatile("mov %%cr3, %0" : "=r"(v));
     return v;
 }
-#line 178 "chapters/00-boot.nw"
+#line 181 "chapters/00-boot.nw"
 static inline void
 cli(void)
 {
@@ -73,5 +73,5 @@ hlt(void)
 }
 
 
-#line 103 "chapters/00-boot.nw"
+#line 106 "chapters/00-boot.nw"
 #endif

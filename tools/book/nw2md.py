@@ -124,7 +124,18 @@ def main():
             out.append(code_markdown(c, defs, uses))
     if part == "indexes":
         out = [chunk_index(defs, uses), identifier_index(code)]
-    sys.stdout.write("".join(out))
+    sys.stdout.write(number_figures("".join(out)))
+
+
+def number_figures(text):
+    """Figures are written ![caption](figures/NAME){#fig:NAME} and referred to
+    as @fig:NAME; number them in order and make the references links."""
+    names = re.findall(r"\]\(figures/([\w-]+)\)\{#fig:\1\}", text)
+    number = {n: i for i, n in enumerate(dict.fromkeys(names), 1)}
+    text = re.sub(r"!\[([^\]]*)\]\(figures/([\w-]+)\)\{#fig:\2\}",
+                  lambda m: f"![Figure {number[m.group(2)]}: {m.group(1)}](figures/{m.group(2)}){{#fig:{m.group(2)}}}",
+                  text)
+    return re.sub(r"@fig:([\w-]+)", lambda m: f"[Figure {number.get(m.group(1), '??')}](#fig:{m.group(1)})", text)
 
 
 def chapter_number(path):
