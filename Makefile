@@ -193,8 +193,9 @@ $(foreach b,$(BENCHES),$(eval $(call host_program,bench,$(b))))
 host-test-run: $(addprefix build/host/,$(HOST_TESTS))
 	@for t in $(HOST_TESTS); do echo "== host test $$t"; build/host/$$t; done
 
-bench-run: $(addprefix build/bench/,$(BENCHES))
+bench-run: $(addprefix build/bench/,$(BENCHES)) $(foreach n,$(STAGES),build/chapter-$(n)/kernel.elf)
 	@for b in $(BENCHES); do echo "== bench $$b"; build/bench/$$b; done
+	@echo "== bench boot"; $(PYTHON) tools/bench-boot.py
 
 include book/book.mk
 include $(wildcard exercises/exercises.mk)
