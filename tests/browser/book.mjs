@@ -3,22 +3,10 @@
 // link target exists in the rendered DOM, every image loads, and a
 // screenshot is saved for the build log.  Then the runnable test
 // (runnable.mjs) runs against the same page.
-import fs from "node:fs";
-import { chromium } from "playwright-core";
+import { check, launch, results as tally } from "./common.mjs";
 
 const base = process.env.BASE_URL;
-const results = process.env.RESULTS;
-let failed = 0;
-function check(name, ok, detail = "") {
-    console.log(`${ok ? "ok  " : "FAIL"} browser/${name}${detail ? ": " + detail : ""}`);
-    if (results) fs.appendFileSync(results, `${ok ? "PASS" : "FAIL"} browser/${name}\n`);
-    if (!ok) failed++;
-}
-const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-           "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-});
+const browser = await launch();
 const page = await browser.newPage({ viewport: { width: 1100, height: 1000 } });
 const errors = [];
 page.on("console", m => { if (m.type() === "error") errors.push(m.text()); });
@@ -38,4 +26,4 @@ await page.screenshot({ path: "build/screenshot-book.png" });
 console.log("browser: screenshot in build/screenshot-book.png");
 check("book-no-console-errors", errors.length === 0, errors.join(" | "));
 await browser.close();
-process.exit(failed ? 1 : 0);
+process.exit(tally.failed ? 1 : 0);

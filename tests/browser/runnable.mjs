@@ -6,25 +6,13 @@
 // and presses a command button, and checks there were no console errors.
 // Records one PASS/FAIL line per check in $RESULTS; saves a screenshot.
 import fs from "node:fs";
-import { chromium } from "playwright-core";
+import { check, launch, results as tally } from "./common.mjs";
 
 const base = process.env.BASE_URL;
-const results = process.env.RESULTS;
 const page_url = `${base}/${process.env.RUNNABLE_PAGE || "runnable/index.html"}`;
 const stage = process.env.RUNNABLE_STAGE || "1";
 const RUNNABLE_LABEL = process.env.RUNNABLE_PAGE || "runnable/index.html";
-let failed = 0;
-function check(name, ok, detail = "") {
-    console.log(`${ok ? "ok  " : "FAIL"} browser/${name}${detail ? ": " + detail : ""}`);
-    if (results) fs.appendFileSync(results, `${ok ? "PASS" : "FAIL"} browser/${name}\n`);
-    if (!ok) failed++;
-}
-
-const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-           "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-});
+const browser = await launch();
 const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
 const errors = [];
 page.on("console", m => { if (m.type() === "error") errors.push(m.text()); });
@@ -87,4 +75,4 @@ await page.locator(panel).scrollIntoViewIfNeeded();
 await page.screenshot({ path: shot, fullPage: false });
 console.log(`browser: screenshot in ${shot}`);
 await browser.close();
-process.exit(failed ? 1 : 0);
+process.exit(tally.failed ? 1 : 0);
