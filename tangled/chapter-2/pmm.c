@@ -1,4 +1,4 @@
-#line 655 "chapters/02-pmm.nw"
+#line 661 "chapters/02-pmm.nw"
 /* pmm.c: the physical memory manager: a stack of free frames, fed by the
  * multiboot memory map. */
 #include "pmm.h"
@@ -18,9 +18,8 @@ static struct {
     struct pmm_range metadata;      /* where the stack and the bitmap live */
     uint64_t total;                 /* usable bytes, below 4 GiB */
 } pmm;
-#line 678 "chapters/02-pmm.nw"
+#line 684 "chapters/02-pmm.nw"
 static void range_add(struct pmm_ranges *list, uint64_t start, uint64_t end);
-static void *frame_memory(phys_addr_t pa);
 static int pmm_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void reserve_string(struct pmm_ranges *reserved, uint32_t pa);
 #line 132 "chapters/02-pmm.nw"
@@ -105,14 +104,14 @@ mark(phys_addr_t pa, bool free)
     else
         pmm.bitmap[f / 32] &= ~(1u << (f % 32));
 }
-#line 433 "chapters/02-pmm.nw"
-static void *
-frame_memory(phys_addr_t pa)
+#line 435 "chapters/02-pmm.nw"
+void *
+pmm_frame(phys_addr_t pa)
 {
     
-#line 441 "chapters/02-pmm.nw"
+#line 443 "chapters/02-pmm.nw"
 return P2V(pa);
-#line 437 "chapters/02-pmm.nw"
+#line 439 "chapters/02-pmm.nw"
 }
 #line 299 "chapters/02-pmm.nw"
 /* The lowest page-aligned [start, start+size) inside usable RAM below 4 GiB
@@ -163,7 +162,7 @@ if (pmm.capacity == 0 || at == PHYS_LIMIT) {
 }
 pmm.metadata = (struct pmm_range){ at, at + size };
 range_add(&pmm.reserved, at, at + size);
-pmm.stack = frame_memory((phys_addr_t)at);
+pmm.stack = pmm_frame((phys_addr_t)at);
 pmm.bitmap = (uint32_t *)((uint8_t *)pmm.stack + stack_bytes);
 memset(pmm.bitmap, 0, bitmap_bytes);
 #line 388 "chapters/02-pmm.nw"
@@ -181,7 +180,7 @@ for (int i = pmm.usable.n - 1; i >= 0; i--) {
 #line 389 "chapters/02-pmm.nw"
     return pmm.top;
 }
-#line 450 "chapters/02-pmm.nw"
+#line 452 "chapters/02-pmm.nw"
 phys_addr_t
 pmm_alloc_page(void)
 {
@@ -191,7 +190,7 @@ pmm_alloc_page(void)
     mark(pa, false);
     return pa;
 }
-#line 470 "chapters/02-pmm.nw"
+#line 472 "chapters/02-pmm.nw"
 int
 pmm_free_page(phys_addr_t pa)
 {
@@ -203,16 +202,16 @@ pmm_free_page(phys_addr_t pa)
     if (is_free(pa))
         return pmm_error("double free of frame 0x%08x", pa);
     
-#line 488 "chapters/02-pmm.nw"
-void *mem = frame_memory(pa);
+#line 490 "chapters/02-pmm.nw"
+void *mem = pmm_frame(pa);
 if (mem)
     memset(mem, PMM_POISON, PAGE_SIZE);
-#line 481 "chapters/02-pmm.nw"
+#line 483 "chapters/02-pmm.nw"
     pmm.stack[pmm.top++] = pa;
     mark(pa, true);
     return MEM_SUCCESS;
 }
-#line 498 "chapters/02-pmm.nw"
+#line 500 "chapters/02-pmm.nw"
 static int
 pmm_error(const char *fmt, ...)
 {
@@ -225,7 +224,7 @@ pmm_error(const char *fmt, ...)
     pmm_errors++;
     return MEM_INVALID;
 }
-#line 521 "chapters/02-pmm.nw"
+#line 523 "chapters/02-pmm.nw"
 void
 pmm_fill_stats(memory_stats_t *s)
 {
@@ -239,7 +238,7 @@ pmm_free_frames(void)
 {
     return pmm.top;
 }
-#line 641 "chapters/02-pmm.nw"
+#line 647 "chapters/02-pmm.nw"
 const struct pmm_ranges *
 pmm_reserved(void)
 {
@@ -285,7 +284,7 @@ reserve_string(struct pmm_ranges *reserved, uint32_t pa)
     if (pa)
         range_add(reserved, pa, (uint64_t)pa + strlen(P2V(pa)) + 1);
 }
-#line 556 "chapters/02-pmm.nw"
+#line 558 "chapters/02-pmm.nw"
 void
 pmm_init(const struct multiboot_info *mbi)
 {
@@ -306,7 +305,7 @@ pmm_init(const struct multiboot_info *mbi)
     kprintf("pmm: %u frames free (%u KiB) of %u KiB usable; stack and bitmap at 0x%08x\n",
             n, n * (PAGE_SIZE / 1024), (unsigned)(pmm.total / 1024), (unsigned)pmm.metadata.start);
 }
-#line 589 "chapters/02-pmm.nw"
+#line 591 "chapters/02-pmm.nw"
 void
 print_map(const void *map, uint32_t length)
 {

@@ -1,4 +1,4 @@
-#line 609 "chapters/02-pmm.nw"
+#line 611 "chapters/02-pmm.nw"
 /* pmm.h: the physical memory manager (chapter 2). */
 #ifndef PMM_H
 #define PMM_H
@@ -29,7 +29,7 @@ struct pmm_ranges {
  * ranges.  MAP is the map itself (LENGTH bytes). */
 void pmm_parse_map(const void *map, uint32_t length,
                    struct pmm_ranges *usable, struct pmm_ranges *reserved);
-#line 624 "chapters/02-pmm.nw"
+#line 626 "chapters/02-pmm.nw"
 /* Read the map, reserve what is in use, and start the allocator. */
 void pmm_init(const struct multiboot_info *mbi);
 /* The same from ranges (the host tests call this); returns the free frames. */
@@ -40,13 +40,17 @@ phys_addr_t pmm_alloc_page(void);
  * in the number of frames. */
 int pmm_free_page(phys_addr_t pa);
 uint32_t pmm_free_frames(void);
+/* A pointer to the memory of frame PA (NULL if it cannot be reached); in
+ * chapter 3 valid only until the next call, for frames outside the
+ * kernel's direct map. */
+void *pmm_frame(phys_addr_t pa);
 /* The ranges the allocator refuses to hand out, and where its metadata is. */
 const struct pmm_ranges *pmm_reserved(void);
 struct pmm_range pmm_metadata(void);
 extern unsigned pmm_errors;         /* refused frees so far */
-#line 749 "chapters/02-pmm.nw"
+#line 754 "chapters/02-pmm.nw"
 /* Print a multiboot memory map as a table. */
 void print_map(const void *map, uint32_t length);
 
-#line 620 "chapters/02-pmm.nw"
+#line 622 "chapters/02-pmm.nw"
 #endif
