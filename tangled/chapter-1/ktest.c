@@ -1,4 +1,4 @@
-#line 1700 "chapters/00-boot.nw"
+#line 1708 "chapters/00-boot.nw"
 /* ktest.c: run the in-kernel tests. */
 #include "ktest.h"
 
@@ -7,7 +7,7 @@
 extern const struct ktest *const __start_ktests[], *const __stop_ktests[];
 static int current_failures;
 
-#line 1713 "chapters/00-boot.nw"
+#line 1721 "chapters/00-boot.nw"
 void
 ktest_fail(const char *file, int line, const char *fmt, ...)
 {
@@ -19,7 +19,7 @@ ktest_fail(const char *file, int line, const char *fmt, ...)
     kprintf("\n");
     current_failures++;
 }
-#line 1755 "chapters/00-boot.nw"
+#line 1763 "chapters/00-boot.nw"
 bool
 ktest_streq(const char *a, const char *b)
 {
@@ -27,7 +27,7 @@ ktest_streq(const char *a, const char *b)
         a++, b++;
     return *a == *b;
 }
-#line 1727 "chapters/00-boot.nw"
+#line 1735 "chapters/00-boot.nw"
 void
 ktest_main(void)
 {

@@ -6,7 +6,7 @@
 
 #include <stdint.h>
 
-#line 838 "chapters/00-boot.nw"
+#line 846 "chapters/00-boot.nw"
 #define SEG_KCODE  0x08     /* GDT entry 1: kernel code */
 #define SEG_KDATA  0x10     /* GDT entry 2: kernel data */
 #line 141 "chapters/00-boot.nw"
