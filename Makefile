@@ -40,9 +40,10 @@ QEMU_COMMON := -M pc -display none -no-reboot -nic none \
 # Files of stage N, in the order chapters/ROOTS lists them (= link order).
 stage_files = $(shell awk '$$1 !~ /^[#]/ && NF == 2 && $$1 <= $(1) { print $$2 }' chapters/ROOTS)
 
-# stage_rules NAME SRCDIR STAGE [CFLAGS]: how to build build/NAME/ from SRCDIR.
+# stage_rules NAME SRCDIR STAGE [CFLAGS] [FILES]: how to build build/NAME/
+# from SRCDIR (FILES: the files to build, by default those chapters/ROOTS lists).
 define stage_rules
-$(1)_FILES := $$(call stage_files,$(3))
+$(1)_FILES := $$(if $(5),$(5),$$(call stage_files,$(3)))
 $(1)_OBJS  := $$(addprefix build/$(1)/obj/,$$(addsuffix .o,$$(basename $$(filter %.c %.asm,$$($(1)_FILES)))))
 build/$(1)/obj/%.o: $(2)/%.c $$(addprefix $(2)/,$$(filter %.h,$$($(1)_FILES)))
 	@mkdir -p $$(@D)
@@ -81,6 +82,14 @@ $(eval $(call stage_rules,bug-$(strip $(BUG)),build/bug-$(strip $(BUG))/src,$(BU
 build/bug-$(strip $(BUG))/src/.patched: tests/bugs/$(strip $(BUG)).patch $(wildcard tangled/chapter-$(BUG_STAGE)/*)
 	@rm -rf $(@D) && mkdir -p $(@D) && cp tangled/chapter-$(BUG_STAGE)/* $(@D)/
 	@patch -s -p1 -d $(@D) < $< && touch $@
+endif
+
+# Any directory of stage sources (an exercise being graded): EXSRC=DIR
+# EXSTAGE=N builds build/EXNAME/kernel.elf from every .c and .asm in DIR,
+# the stage's files first, in chapters/ROOTS order, then the others.
+ifneq ($(strip $(EXSRC)),)
+EX_EXTRA := $(sort $(filter-out $(call stage_files,$(EXSTAGE)),$(notdir $(wildcard $(EXSRC)/*.c $(EXSRC)/*.asm $(EXSRC)/*.h))))
+$(eval $(call stage_rules,$(EXNAME),$(EXSRC),$(EXSTAGE),,$(call stage_files,$(EXSTAGE)) $(EX_EXTRA)))
 endif
 
 # ---------------------------------------------------------------------------
@@ -173,17 +182,18 @@ BENCHES    :=
 -include $(sort $(wildcard bench/*.mk))
 
 HOST_CFLAGS  := -std=gnu11 -g -O1 -Wall -Wextra -Wno-unused-parameter -fno-omit-frame-pointer -fno-toplevel-reorder -fno-tree-loop-distribute-patterns \
-                -fsanitize=address,undefined -fno-sanitize-recover=undefined -DHEAP_DEBUG -DHOST_TEST
+                -fno-sanitize-recover=undefined -DHEAP_DEBUG -DHOST_TEST
 BENCH_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Wno-unused-parameter -DHOST_TEST
 
 # host_program KIND NAME: build/host/NAME from $(NAME_SRCS); bare names come
-# from tangled/chapter-$(NAME_STAGE)/.
+# from tangled/chapter-$(NAME_STAGE)/.  NAME_SANITIZE replaces the default
+# sanitizers (address,undefined) of a host test.
 define host_program
 $(2)_FILES = $$(foreach s,$$($(2)_SRCS),$$(if $$(findstring /,$$(s)),$$(s),tangled/chapter-$$($(2)_STAGE)/$$(s))) tests/host/host_shim.c
 # (every tangled file of the stage is a prerequisite: a test may #include a .c)
 build/$(1)/$(2): $$($(2)_FILES) tests/host/host_shim.h $$(wildcard tangled/chapter-$$($(2)_STAGE)/*)
 	@mkdir -p $$(@D)
-	$$(HOSTCC) $$(if $$(filter bench,$(1)),$$(BENCH_CFLAGS),$$(HOST_CFLAGS)) $$($(2)_CFLAGS) \
+	$$(HOSTCC) $$(if $$(filter bench,$(1)),$$(BENCH_CFLAGS),$$(HOST_CFLAGS) -fsanitize=$$(or $$($(2)_SANITIZE),address,undefined)) $$($(2)_CFLAGS) \
 	  -Itests/host -Itangled/chapter-$$($(2)_STAGE) -include host_shim.h \
 	  -o $$@ $$($(2)_FILES) $$(if $$(filter bench,$(1)),,-lcmocka) -lm
 endef

@@ -16,13 +16,16 @@ NAME.  A `[replaces]` for a chunk nobody defined before is an error: it is
 almost certainly a misspelling.
 
 Usage:
-  tangle.py [--check] [--stages 1,2,3] [--out tangled]
+  tangle.py [--check] [--plain] [--stages 1,2,3] [--out tangled]
 
 Without --check the files of each stage are written to OUT/chapter-N/,
 each only if its text changed (like noweb's cpif).  With --check nothing is
 written; the exit status says whether OUT/ equals a fresh tangle, whether
 every root chunk is a file the stage is expected to produce (chapters/ROOTS)
-and whether nt reported an undefined chunk.
+and whether nt reported an undefined chunk.  With --plain the files carry
+no line directives (the student trees of exercises/: a student edits the
+.c files, so errors should point there), and nested chunks keep the
+indentation of their use.
 """
 import argparse
 import os
@@ -95,7 +98,7 @@ def roots_of(stream):
     return [d for d in defs if d not in uses and not d.endswith(REPLACED)]
 
 
-def tangle_stage(stage, chapter_dir, manifest):
+def tangle_stage(stage, chapter_dir, manifest, plain=False):
     """Return ({file: text}, [errors]) for one stage."""
     files = chapters_for(stage, chapter_dir)
     markup = subprocess.run([os.path.join(NOWEB, "markup"), "-t"] + files,
@@ -114,7 +117,7 @@ def tangle_stage(stage, chapter_dir, manifest):
     for name in expected:
         fmt = LINE_FORMATS.get(os.path.splitext(name)[1])
         cmd = [os.path.join(NOWEB, "nt"), "-t", "-R" + name]
-        if fmt:
+        if fmt and not plain:
             cmd.append("-L" + fmt)
         r = subprocess.run(cmd, input=text, capture_output=True, text=True)
         if r.returncode != 0 or r.stderr.strip():
@@ -129,6 +132,7 @@ def main():
     ap.add_argument("--stages", default="1,2,3")
     ap.add_argument("--out", default="tangled")
     ap.add_argument("--chapters", default="chapters")
+    ap.add_argument("--plain", action="store_true", help="no line directives")
     args = ap.parse_args()
     manifest = read_roots_manifest(os.path.join(args.chapters, "ROOTS"))
     present = {int(f[:2]) for f in os.listdir(args.chapters) if re.match(r"\d\d-.*\.nw$", f)}
@@ -136,7 +140,7 @@ def main():
     for stage in (int(s) for s in args.stages.split(",") if s.strip()):
         if stage not in present:
             continue
-        outputs, errors = tangle_stage(stage, args.chapters, manifest)
+        outputs, errors = tangle_stage(stage, args.chapters, manifest, args.plain)
         for e in errors:
             print("tangle: " + e, file=sys.stderr)
         failed |= bool(errors)
