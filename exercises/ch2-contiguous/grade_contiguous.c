@@ -1,0 +1,196 @@
+/* grade_contiguous.c: graded tests of exercise ch2-contiguous (runs of
+ * physically contiguous frames).  Each test is booted on its own. */
+#include "ktest.h"
+#include "pmm.h"
+#include "kheap.h"
+#include "kstring.h"
+
+#define KIB 1024u
+#define MIB (1024u * 1024u)
+
+/* Is [PA, PA + PAGE_SIZE) usable RAM in the memory map, and clear of every
+ * range the allocator keeps for itself and the kernel? */
+static bool
+frame_may_be_handed_out(phys_addr_t pa)
+{
+    const struct pmm_ranges *r = pmm_reserved();
+    for (int i = 0; i < r->n; i++)
+        if (pa + (uint64_t)PAGE_SIZE > r->r[i].start && pa < r->r[i].end)
+            return false;
+    const uint8_t *p = P2V(boot_info->mmap_addr), *end = p + boot_info->mmap_length;
+    bool usable = false;
+    for (; p < end; p += ((const struct multiboot_mmap_entry *)p)->size + 4) {
+        const struct multiboot_mmap_entry *e = (const void *)p;
+        bool inside = pa >= e->addr && pa + (uint64_t)PAGE_SIZE <= e->addr + e->len;
+        bool touches = pa < e->addr + e->len && pa + (uint64_t)PAGE_SIZE > e->addr;
+        if (e->type == MULTIBOOT_MEMORY_AVAILABLE && inside)
+            usable = true;
+        else if (e->type != MULTIBOOT_MEMORY_AVAILABLE && touches)
+            return false;
+    }
+    return usable;
+}
+
+/* How many frames of [PA, PA + N frames) may not be handed out. */
+static uint32_t
+bad_frames(phys_addr_t pa, uint32_t n)
+{
+    uint32_t bad = 0;
+    for (uint32_t i = 0; i < n; i++)
+        bad += !frame_may_be_handed_out(pa + i * PAGE_SIZE);
+    return bad;
+}
+
+/* Take every frame pmm_alloc_page still hands out, chained through the
+ * frames themselves; count them in *N and those inside [LO, HI) in
+ * *INSIDE.  Returns the chain for give_back. */
+static phys_addr_t
+drain(uint32_t *n, uint32_t *inside, uint64_t lo, uint64_t hi)
+{
+    phys_addr_t last = PMM_NO_FRAME, pa;
+    *n = *inside = 0;
+    while ((pa = pmm_alloc_page()) != PMM_NO_FRAME) {
+        *(phys_addr_t *)pmm_frame(pa) = last;
+        last = pa;
+        (*n)++;
+        *inside += pa >= lo && pa < hi;
+    }
+    return last;
+}
+
+/* Free every frame of a chain made by drain. */
+static void
+give_back(phys_addr_t last)
+{
+    while (last != PMM_NO_FRAME) {
+        phys_addr_t prev = *(phys_addr_t *)pmm_frame(last);
+        pmm_free_page(last);
+        last = prev;
+    }
+}
+
+/* 16 frames aligned to 64 KiB: a run of usable, free frames, counted in
+ * the statistics; the next such run lies above it. */
+KTEST(ex_contiguous_aligned_free_run)
+{
+    phys_addr_t held = pmm_alloc_page();
+    uint32_t before = pmm_free_frames();
+    phys_addr_t pa = pmm_alloc_contiguous(16, 64 * KIB);
+    KCHECK(pa != PMM_NO_FRAME);
+    if (pa == PMM_NO_FRAME)
+        return;
+    KCHECK_EQ(pa % (64 * KIB), 0);                  /* aligned to 64 KiB */
+    KCHECK_EQ(bad_frames(pa, 16), 0);               /* usable RAM, not reserved */
+    KCHECK(held < pa || held >= pa + 16 * PAGE_SIZE);   /* was free: not the held frame */
+    KCHECK_EQ(pmm_free_frames(), before - 16);
+    memory_stats_t s;
+    memory_get_stats(&s);
+    KCHECK_EQ(s.free_physical, (before - 16) * PAGE_SIZE);
+    KCHECK_EQ(s.used_physical + s.free_physical, s.total_physical);
+    memset(pmm_frame(pa), 0x5A, 16 * PAGE_SIZE);    /* it is ours: all 64 KiB */
+    phys_addr_t next = pmm_alloc_contiguous(16, 64 * KIB);
+    KCHECK(next != PMM_NO_FRAME);
+    KCHECK(next >= pa + 16 * PAGE_SIZE);            /* lowest first, and not the same run */
+    KCHECK_EQ(next % (64 * KIB), 0);
+    KCHECK_EQ(pmm_free_frames(), before - 32);
+}
+
+/* The frames of a run leave the stack: pmm_alloc_page never hands them out,
+ * and it hands out exactly the frames that are left. */
+KTEST(ex_contiguous_frames_leave_the_stack)
+{
+    uint32_t before = pmm_free_frames(), n, inside;
+    phys_addr_t pa = pmm_alloc_contiguous(16, 64 * KIB);
+    KCHECK(pa != PMM_NO_FRAME);
+    if (pa == PMM_NO_FRAME)
+        return;
+    phys_addr_t chain = drain(&n, &inside, pa, pa + 16 * PAGE_SIZE);
+    KCHECK_EQ(inside, 0);                           /* none of the run handed out again */
+    KCHECK_EQ(n, before - 16);                      /* and every other free frame once */
+    KCHECK_EQ(pmm_free_frames(), 0);
+    give_back(chain);
+    KCHECK_EQ(pmm_free_frames(), before - 16);
+    KCHECK_EQ(pmm_free_contiguous(pa, 16), MEM_SUCCESS);
+    KCHECK_EQ(pmm_free_frames(), before);
+}
+
+/* Freeing a run restores the free count exactly; the frames are poisoned,
+ * pmm_alloc_page hands them out again, and the same run is found again. */
+KTEST(ex_contiguous_free_restores)
+{
+    uint32_t before = pmm_free_frames(), n, inside;
+    unsigned errors = pmm_errors;
+    phys_addr_t pa = pmm_alloc_contiguous(16, 64 * KIB);
+    KCHECK(pa != PMM_NO_FRAME);
+    if (pa == PMM_NO_FRAME)
+        return;
+    uint8_t *p = pmm_frame(pa);
+    memset(p, 0x11, 16 * PAGE_SIZE);
+    KCHECK_EQ(pmm_free_contiguous(pa, 16), MEM_SUCCESS);
+    KCHECK_EQ(pmm_free_frames(), before);
+    KCHECK(p[0] == PMM_POISON && p[16 * PAGE_SIZE - 1] == PMM_POISON);
+    KCHECK_EQ(pmm_free_contiguous(pa, 16), MEM_INVALID);    /* a double free */
+    KCHECK_EQ(pmm_errors, errors + 1);
+    KCHECK_EQ(pmm_free_frames(), before);
+    KCHECK_EQ(pmm_alloc_contiguous(16, 64 * KIB), pa);      /* the lowest run, again */
+    KCHECK_EQ(pmm_free_contiguous(pa + 8 * PAGE_SIZE, 8), MEM_SUCCESS);  /* half of it */
+    KCHECK_EQ(pmm_free_frames(), before - 8);
+    KCHECK_EQ(pmm_free_contiguous(pa, 16), MEM_INVALID);    /* half free: refused whole */
+    KCHECK_EQ(pmm_free_frames(), before - 8);
+    KCHECK_EQ(pmm_free_contiguous(pa, 8), MEM_SUCCESS);
+    KCHECK_EQ(pmm_free_frames(), before);
+    phys_addr_t chain = drain(&n, &inside, pa, pa + 16 * PAGE_SIZE);
+    KCHECK_EQ(n, before);                           /* the stack is whole again */
+    KCHECK_EQ(inside, 16);
+    give_back(chain);
+    KCHECK_EQ(pmm_free_frames(), before);
+}
+
+/* Impossible and malformed requests return PMM_NO_FRAME (or MEM_INVALID)
+ * and leave the pool as it was; a possible one still works afterwards. */
+KTEST(ex_contiguous_refuses_impossible)
+{
+    uint32_t before = pmm_free_frames();
+    KCHECK_EQ(pmm_alloc_contiguous(before + 1, PAGE_SIZE), PMM_NO_FRAME);  /* more than free */
+    KCHECK_EQ(pmm_alloc_contiguous(0, PAGE_SIZE), PMM_NO_FRAME);
+    KCHECK_EQ(pmm_alloc_contiguous(1, 0), PMM_NO_FRAME);
+    KCHECK_EQ(pmm_alloc_contiguous(1, 2048), PMM_NO_FRAME);                /* below PAGE_SIZE */
+    KCHECK_EQ(pmm_alloc_contiguous(1, 3 * PAGE_SIZE), PMM_NO_FRAME);       /* not a power of two */
+    KCHECK_EQ(pmm_alloc_contiguous(1, 0x12345u), PMM_NO_FRAME);
+    KCHECK_EQ(pmm_alloc_contiguous(1, 0x80000000u), PMM_NO_FRAME);         /* only frame 0 there */
+    /* as many frames as are free, but the heap at 5 MiB splits them */
+    KCHECK_EQ(pmm_alloc_contiguous(before, PAGE_SIZE), PMM_NO_FRAME);
+    KCHECK_EQ(pmm_free_frames(), before);
+    unsigned errors = pmm_errors;
+    phys_addr_t pa = pmm_alloc_page();
+    pmm_free_page(pa);
+    KCHECK_EQ(pmm_free_contiguous(pa, 1), MEM_INVALID);                    /* a free frame */
+    KCHECK_EQ(pmm_free_contiguous((phys_addr_t)V2P(_kernel_start), 2), MEM_INVALID);
+    KCHECK_EQ(pmm_errors, errors + 2);
+    KCHECK_EQ(pmm_free_frames(), before);
+    phys_addr_t one = pmm_alloc_contiguous(1, PAGE_SIZE);                  /* still works */
+    KCHECK(one != PMM_NO_FRAME);
+    KCHECK_EQ(pmm_free_frames(), before - 1);
+    KCHECK_EQ(pmm_free_contiguous(one, 1), MEM_SUCCESS);
+    KCHECK_EQ(pmm_free_frames(), before);
+}
+
+/* With 128 MiB: a 16 MiB run aligned to 4 MiB (what a buddy allocator's
+ * largest blocks need), taken from the stack and given back. */
+KTEST(ex_contiguous_large_run)
+{
+    uint32_t before = pmm_free_frames(), n, inside;
+    phys_addr_t pa = pmm_alloc_contiguous(4096, 4 * MIB);
+    KCHECK(pa != PMM_NO_FRAME);
+    if (pa == PMM_NO_FRAME)
+        return;
+    KCHECK_EQ(pa % (4 * MIB), 0);
+    KCHECK_EQ(bad_frames(pa, 4096), 0);
+    KCHECK_EQ(pmm_free_frames(), before - 4096);
+    phys_addr_t chain = drain(&n, &inside, pa, pa + 16 * MIB);
+    KCHECK_EQ(inside, 0);
+    KCHECK_EQ(n, before - 4096);
+    give_back(chain);
+    KCHECK_EQ(pmm_free_contiguous(pa, 4096), MEM_SUCCESS);
+    KCHECK_EQ(pmm_free_frames(), before);
+}
