@@ -71,7 +71,7 @@ hlt(void)
 {
     __asm__ volatile("hlt");
 }
-#line 99 "chapters/03-vmm.nw"
+#line 100 "chapters/03-vmm.nw"
 #define PAGE_PRESENT   0x001u   /* the entry is valid */
 #define PAGE_WRITABLE  0x002u   /* writes allowed (in ring 0 only if CR0.WP is set) */
 #define PAGE_USER      0x004u   /* ring 3 may use it */
@@ -83,7 +83,7 @@ hlt(void)
 
 #define PDX(va)  (((uint32_t)(va) >> 22) & 0x3FF)   /* page directory index */
 #define PTX(va)  (((uint32_t)(va) >> 12) & 0x3FF)   /* page table index */
-#line 160 "chapters/03-vmm.nw"
+#line 161 "chapters/03-vmm.nw"
 static inline void
 invlpg(uintptr_t va)
 {
@@ -101,7 +101,7 @@ write_cr0(uint32_t v)
 {
     __asm__ volatile("mov %0, %%cr0" : : "r"(v) : "memory");
 }
-#line 189 "chapters/03-vmm.nw"
+#line 190 "chapters/03-vmm.nw"
 #define PF_PROTECTION  0x1u     /* 0: the page was not present */
 #define PF_WRITE       0x2u
 #define PF_USER        0x4u
