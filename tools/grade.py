@@ -28,6 +28,8 @@ import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# Where the exercises are (the grader's own test points this elsewhere).
+EXDIR = os.path.abspath(os.environ.get("SARRUS_EXERCISES", os.path.join(ROOT, "exercises")))
 _spec = importlib.util.spec_from_file_location("boot_test", os.path.join(ROOT, "tools", "boot-test.py"))
 boot_test = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(boot_test)
@@ -36,13 +38,13 @@ TROUBLE = re.compile(r"^\s*check failed|^panic|\*\*\* CPU exception|^page fault|
 
 def exercises():
     """Every exercise id (folders of exercises/ with an exercise.conf)."""
-    d = os.path.join(ROOT, "exercises")
+    d = EXDIR
     return sorted(e for e in os.listdir(d) if os.path.exists(os.path.join(d, e, "exercise.conf")))
 
 
 def read_conf(ex):
     conf = dict(id=ex, title=ex, stage=None, difficulty="", effort="", files=[], tests=[], expect={}, reject={})
-    with open(os.path.join(ROOT, "exercises", ex, "exercise.conf")) as f:
+    with open(os.path.join(EXDIR, ex, "exercise.conf")) as f:
         for line in f:
             line = line.split(" #", 1)[0].rstrip("\n")
             if line.startswith("#") or not line.strip():
@@ -81,7 +83,7 @@ def make_start(ex, dest):
     if os.path.exists(dest):
         shutil.rmtree(dest)
     shutil.copytree(os.path.join(ROOT, "build", "plain", f"chapter-{conf['stage']}"), dest)
-    apply_patch(os.path.join(ROOT, "exercises", ex, "starter.patch"), dest)
+    apply_patch(os.path.join(EXDIR, ex, "starter.patch"), dest)
 
 
 
@@ -156,7 +158,7 @@ def grade_one(ex, src, timeout, tag, jobs=2):
     shutil.copytree(src, plain, ignore=shutil.ignore_patterns("*.o", "*.elf"))
     shutil.copytree(plain, graded)
     for f in conf["files"]:
-        shutil.copy(os.path.join(ROOT, "exercises", ex, f), graded)
+        shutil.copy(os.path.join(EXDIR, ex, f), graded)
     ok, out = build(f"{work}/regress", os.path.relpath(plain, ROOT), conf["stage"])
     ok2, out2 = build(f"{work}/graded", os.path.relpath(graded, ROOT), conf["stage"]) if ok else (False, [])
     if not (ok and ok2):
@@ -213,12 +215,12 @@ def show(result, out=sys.stdout):
 def grade(ids, timeout, solution, json_path, tree_label):
     results = []
     for ex in ids:
-        src = os.path.join(ROOT, "exercises", ex, "src")
+        src = os.path.join(EXDIR, ex, "src")
         tag = "student"
         if solution:
             src = os.path.join(ROOT, "build", "grade", "solution-src", ex)
             make_start(ex, src)
-            apply_patch(os.path.join(ROOT, "exercises", "solutions", ex + ".patch"), src)
+            apply_patch(os.path.join(EXDIR, "solutions", ex + ".patch"), src)
             tag = "solution"
         r = grade_one(ex, src, timeout, tag)
         show(r)
@@ -236,7 +238,7 @@ def grade(ids, timeout, solution, json_path, tree_label):
 def tracked_files():
     """The project's files (git's list when there is one, else everything)."""
     try:
-        out = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
+        out = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT, capture_output=True, check=True).stdout
         return [f for f in out.decode().split("\0") if f]
     except (subprocess.CalledProcessError, FileNotFoundError):
         skip = {".git", "build", "node_modules"}
@@ -261,8 +263,36 @@ def handout(dest):
     for ex in exercises():
         if read_conf(ex)["difficulty"] != "design":
             make_start(ex, os.path.join(dest, "exercises", ex, "src"))
-    print(f"handout: {os.path.relpath(dest, ROOT)}/ ({len(exercises())} exercises, no solutions). "
+    shutil.make_archive(dest, "gztar", os.path.dirname(dest), os.path.basename(dest))
+    print(f"handout: {os.path.relpath(dest, ROOT)}/ and {os.path.relpath(dest, ROOT)}.tar.gz "
+          f"({len(exercises())} exercises, no solutions). "
           f"Students: make grade, or make grade EX=ID")
+
+
+INDEX_BEGIN, INDEX_END = "<!-- exercise index: tools/grade.py index --write -->", "<!-- end of index -->"
+
+
+def index_table():
+    """The table of exercises for exercises/README.md, from each exercise.conf."""
+    rows = ["| exercise | chapter | difficulty | effort | points | graded tests |", "|---|---|---|---|---|---|"]
+    for e in exercises():
+        c = read_conf(e)
+        tests = ", ".join(f"`{t['name']}` {t['points']}" for t in c["tests"]) or "by hand (a design question)"
+        rows.append(f"| [{c['title']}]({e}/README.md) `{e}` | {c['stage']} | {c['difficulty']} | {c['effort']} "
+                    f"| {sum(t['points'] for t in c['tests'])} | {tests} |")
+    return "\n".join(rows)
+
+
+def index(write):
+    """Compare (or with WRITE, replace) the table in exercises/README.md; True if current."""
+    path = os.path.join(ROOT, "exercises", "README.md")
+    text = open(path).read()
+    head, _, rest = text.partition(INDEX_BEGIN)
+    _, _, tail = rest.partition(INDEX_END)
+    new = f"{head}{INDEX_BEGIN}\n{index_table()}\n{INDEX_END}{tail}"
+    if write and new != text:
+        open(path, "w").write(new)
+    return new == text or write
 
 
 def record(ok, name, detail=""):
@@ -278,6 +308,8 @@ def check(timeout):
     """make test: in a fresh handout, every starting point builds, boots, passes the stage's
     own tests and scores 0 on each graded test; with the solutions applied, full marks."""
     tree = os.path.join(ROOT, "build", "grade-check", "handout")
+    record(index(False), "grade/exercises/README.md lists every exercise as its exercise.conf says",
+           "" if index(False) else "run: tools/grade.py index --write")
     handout(tree)
     ids = [e for e in exercises() if read_conf(e)["difficulty"] != "design"]
     leaked = [f for f in ("exercises/solutions",) if os.path.exists(os.path.join(tree, f))]
@@ -335,11 +367,13 @@ def main():
     g.add_argument("--json", default=None, help="where the results go (build/grade/results.json)")
     h = sub.add_parser("handout")
     h.add_argument("dest")
+    i = sub.add_parser("index")
+    i.add_argument("--write", action="store_true")
     c = sub.add_parser("check")
     c.add_argument("--timeout", type=float, default=60)
     args = ap.parse_args()
     if args.cmd == "start":
-        dest = os.path.join(ROOT, "exercises", args.ex, "src")
+        dest = os.path.join(EXDIR, args.ex, "src")
         if os.path.exists(dest):
             sys.exit(f"grade: {os.path.relpath(dest, ROOT)} exists already; remove it to start afresh")
         make_start(args.ex, dest)
@@ -350,7 +384,7 @@ def main():
         for ex in args.ex:
             if ex not in known:
                 sys.exit(f"grade: no exercise {ex!r} (exercises: {' '.join(known)})")
-        ids = args.ex or [e for e in known if args.solution or os.path.isdir(os.path.join(ROOT, "exercises", e, "src"))
+        ids = args.ex or [e for e in known if args.solution or os.path.isdir(os.path.join(EXDIR, e, "src"))
                           or read_conf(e)["difficulty"] == "design"]
         if not ids:
             sys.exit("grade: no exercise started yet: make start EX=ID (exercises: " + " ".join(known) + ")")
@@ -358,6 +392,10 @@ def main():
         grade(ids, args.timeout, args.solution, json_path, ROOT)
     elif args.cmd == "handout":
         handout(args.dest)
+    elif args.cmd == "index":
+        if not index(args.write):
+            print(index_table())
+            sys.exit("grade: exercises/README.md's table is out of date: tools/grade.py index --write")
     elif args.cmd == "check":
         sys.exit(check(args.timeout))
 

@@ -60,7 +60,8 @@ if grep -q '^book-test:' book/book.mk 2>/dev/null; then
 fi
 step "runnable book: a stage boots in headless Chromium" make -s runnable-test
 if [ -f exercises/exercises.mk ]; then
-    step "exercises: grading" make -s grade-check
+    step "grader: its verdicts on kernels that pass, fail, panic, hang and reset" tools/test-grader.py
+    step "exercises: starting points score 0, solutions full marks, in a fresh handout" make -s grade-check
 fi
 
 elapsed=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%d", b - a }')
