@@ -1,9 +1,9 @@
-#line 2039 "chapters/00-boot.nw"
+#line 2049 "chapters/00-boot.nw"
 /* monitor.c: the interactive kernel monitor on the serial line. */
 #include "monitor.h"
 #include "multiboot.h"
 
-#line 1864 "chapters/00-boot.nw"
+#line 1874 "chapters/00-boot.nw"
 #define LINE_MAX 128
 
 static void
@@ -21,7 +21,7 @@ read_line(char *line)
         }
         last_was_cr = c == '\r';
         
-#line 1886 "chapters/00-boot.nw"
+#line 1896 "chapters/00-boot.nw"
 if (c == '\r' || c == '\n') {
     console_putc('\n');
     line[n] = '\0';
@@ -36,10 +36,10 @@ if ((c == 0x7F || c == '\b') && n > 0) {
     line[n++] = (char)c;
     console_putc((char)c);
 }
-#line 1881 "chapters/00-boot.nw"
+#line 1891 "chapters/00-boot.nw"
     }
 }
-#line 1906 "chapters/00-boot.nw"
+#line 1916 "chapters/00-boot.nw"
 #define MAX_ARGS 8
 #define MAX_COMMANDS 128
 
@@ -61,7 +61,7 @@ split(char *line, char **argv)
     }
     return argc;
 }
-#line 1930 "chapters/00-boot.nw"
+#line 1940 "chapters/00-boot.nw"
 static bool
 same_word(const char *a, const char *b)
 {
@@ -85,7 +85,7 @@ run_command(char *line)
     }
     kprintf("unknown command '%s' (try 'help')\n", argv[0]);
 }
-#line 1956 "chapters/00-boot.nw"
+#line 1966 "chapters/00-boot.nw"
 void
 monitor_run(void)
 {
@@ -99,7 +99,7 @@ monitor_run(void)
         run_command(line);
     }
 }
-#line 1975 "chapters/00-boot.nw"
+#line 1985 "chapters/00-boot.nw"
 bool
 monitor_number(const char *s, uintptr_t *value)
 {
@@ -124,7 +124,7 @@ monitor_number(const char *s, uintptr_t *value)
     *value = v;
     return true;
 }
-#line 2006 "chapters/00-boot.nw"
+#line 2016 "chapters/00-boot.nw"
 MONITOR_COMMAND(help, "list the commands")(int argc, char **argv)
 {
     for (int i = 0; i < ncommands; i++)
@@ -141,7 +141,7 @@ MONITOR_COMMAND(info, "where the kernel lives and how it was booted")(int argc, 
         kprintf("boot loader: %s\n", (const char *)P2V(boot_info->boot_loader_name));
     return 0;
 }
-#line 2025 "chapters/00-boot.nw"
+#line 2035 "chapters/00-boot.nw"
 MONITOR_COMMAND(trap, "execute an invalid instruction (shows an exception report)")
 (int argc, char **argv)
 {
