@@ -155,7 +155,7 @@ chapter-%-test: deps-boot deps-v86 node_modules/v86/package.json   ## boot stage
 	  --build $(if $(strip $(BUG)),build/bug-$(strip $(BUG)),build/chapter-$*) \
 	  $(if $(EXPECT),--expect "$(EXPECT)") $(if $(LABEL),--label "$(LABEL)") $(if $(ONLY),--only "$(ONLY)")
 
-host-test:      ## build and run the host unit tests (cmocka, 64-bit, ASan+UBSan)
+host-test:      ## build and run the host unit tests (cmocka, 64-bit, sanitizers)
 	@tools/deps.sh install host
 	@$(MAKE) --no-print-directory host-test-run
 

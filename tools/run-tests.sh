@@ -52,7 +52,7 @@ for patch in tests/bugs/*.patch; do
         make -s chapter-$stage-test TIMEOUT=20 BUG="$id" EXPECT="${expect:-failure}" LABEL="bug/$id" ONLY="$only"
 done
 
-step "host unit tests (ASan+UBSan)" tools/host-tests.sh
+step "host unit tests (sanitizers; page tables over a simulated MMU)" tools/host-tests.sh
 step "expected output shown in the chapters" make -s expected-output
 if grep -q '^book-test:' book/book.mk 2>/dev/null; then
     step "book: PDF and HTML editions" checked book/build make -s book

@@ -1,4 +1,4 @@
-#line 1108 "chapters/03-vmm.nw"
+#line 1126 "chapters/03-vmm.nw"
 /* vmm_test.c: in-kernel tests of paging and the growing heap. */
 #include "ktest.h"
 #include "vmm.h"
@@ -9,7 +9,7 @@
 #define TEST_VA 0xE0000000u     /* nothing else is mapped here */
 extern char stack_guard[];
 
-#line 1122 "chapters/03-vmm.nw"
+#line 1140 "chapters/03-vmm.nw"
 KTEST(vmm_direct_map_and_kernel_translate)
 {
     KCHECK_EQ(vmm_translate(KERNEL_VIRTUAL_BASE + 0x1234), 0x1234);
@@ -25,6 +25,8 @@ KTEST(vmm_map_unmap_translate)
     KCHECK_EQ(vmm_translate(TEST_VA + 0x10), f + 0x10);
     KCHECK_EQ(vmm_map_page(TEST_VA, f, PAGE_WRITABLE), MEM_INVALID);      /* already mapped */
     KCHECK_EQ(vmm_map_page(TEST_VA + 1, f, PAGE_WRITABLE), MEM_INVALID);  /* misaligned */
+    KCHECK_EQ(vmm_map_page((uintptr_t)stack_guard, f, PAGE_WRITABLE), MEM_INVALID); /* the kernel's */
+    KCHECK_EQ(vmm_unmap_page((uintptr_t)_kernel_start), VMM_NO_MAPPING);
     *(volatile uint32_t *)TEST_VA = 0xCAFEF00D;
     KCHECK_EQ(*(uint32_t *)pmm_frame(f), 0xCAFEF00D);
     KCHECK_EQ(vmm_unmap_page(TEST_VA), f);
@@ -32,7 +34,24 @@ KTEST(vmm_map_unmap_translate)
     KCHECK_EQ(vmm_translate(TEST_VA), VMM_NO_MAPPING);
     pmm_free_page(f);
 }
-#line 1151 "chapters/03-vmm.nw"
+#line 1174 "chapters/03-vmm.nw"
+KTEST(vmm_new_page_table_is_zeroed)
+{
+    uintptr_t va = TEST_VA + 0x400000;           /* its directory entry has no table yet */
+    const uint32_t *pt = (const uint32_t *)(uintptr_t)(PAGE_TABLES + PDX(va) * PAGE_SIZE);
+    KCHECK_EQ(vmm_translate((uintptr_t)pt), VMM_NO_MAPPING);
+    phys_addr_t page = pmm_alloc_page(), dirty = pmm_alloc_page();
+    pmm_free_page(dirty);                        /* poisoned, and next in line */
+    KCHECK_EQ(vmm_map_page(va, page, PAGE_WRITABLE), MEM_SUCCESS);
+    KCHECK_EQ(vmm_translate((uintptr_t)pt), dirty);
+    uint32_t nonzero = 0;
+    for (uint32_t i = 0; i < 1024; i++)
+        nonzero += i != PTX(va) && pt[i] != 0;
+    KCHECK_EQ(nonzero, 0);
+    KCHECK_EQ(vmm_unmap_page(va), page);
+    pmm_free_page(page);
+}
+#line 1197 "chapters/03-vmm.nw"
 KTEST(vmm_remap_flushes_the_tlb)
 {
     phys_addr_t a = pmm_alloc_page(), b = pmm_alloc_page();
@@ -47,7 +66,7 @@ KTEST(vmm_remap_flushes_the_tlb)
     pmm_free_page(a);
     pmm_free_page(b);
 }
-#line 1168 "chapters/03-vmm.nw"
+#line 1214 "chapters/03-vmm.nw"
 /* Probe ADDR for reading or writing; check a page fault with error ERR. */
 static void
 expect_fault(uintptr_t addr, bool write, uint32_t err)
@@ -68,7 +87,7 @@ KTEST(vmm_faults_are_caught_and_decoded)
     expect_fault((uintptr_t)stack_guard + 0x40, true, PF_WRITE);    /* stack guard */
     expect_fault(HEAP_VIRTUAL_START + HEAP_VIRTUAL_MAX - 0x10, false, 0);   /* heap guard */
 }
-#line 1191 "chapters/03-vmm.nw"
+#line 1237 "chapters/03-vmm.nw"
 KTEST(vmm_heap_grows_and_gives_back)
 {
     heap_trim();
@@ -88,7 +107,7 @@ KTEST(vmm_heap_grows_and_gives_back)
     heap_trim();
     KCHECK_EQ(pmm_free_frames(), frames);       /* no frame lost */
 }
-#line 1219 "chapters/03-vmm.nw"
+#line 1265 "chapters/03-vmm.nw"
 KTEST(vmm_growth_without_frames_fails_cleanly)
 {
     heap_trim();

@@ -6,7 +6,5 @@ HOST_TESTS    += vmm
 vmm_STAGE     := 3
 vmm_SRCS      := tests/host/test_vmm.c tests/host/vmm_host.c vmm.c pmm.c kheap.c kstring.c
 vmm_SANITIZE  := undefined
-# page_table() in vmm.c makes a pointer of a 32-bit sum: right on the host
-# too (zero-extended), but gcc warns about it in 64-bit code.
 vmm_CFLAGS    := -Dmemset=kmemset -Dmemcpy=kmemcpy -Dmemmove=kmemmove -Dmemcmp=kmemcmp \
-                 -Dstrlen=kstrlen -Dstrcmp=kstrcmp -Wno-int-to-pointer-cast
+                 -Dstrlen=kstrlen -Dstrcmp=kstrcmp
