@@ -54,6 +54,14 @@ KTEST(ex_guard_block_is_usable)
                 break;
             }
     KCHECK_EQ(before - frames(), pages);        /* one frame per page, none for the guards */
+    for (unsigned i = 0; i < ARRAY_SIZE(sizes); i++) {  /* every guard stays unmapped ... */
+        uintptr_t guard = (uintptr_t)p[i] + sizes[i];
+        if (vmm_translate(guard) != VMM_NO_MAPPING)     /* ... although later blocks were placed */
+            ktest_fail(__FILE__, __LINE__, "block %u (%u bytes at %p): its guard page %p is mapped "
+                       "(by a later block?)", i, (unsigned)sizes[i], (void *)p[i], (void *)guard);
+    }
+    KCHECK(kmalloc_guarded(GUARD_VIRTUAL_SIZE) == NULL);   /* no room for its guard */
+    KCHECK_EQ(before - frames(), pages);
     for (unsigned i = 0; i < ARRAY_SIZE(sizes); i++)
         KCHECK_EQ(kfree_guarded(p[i]), MEM_SUCCESS);
 }
@@ -97,6 +105,16 @@ KTEST(ex_guard_free_returns_frames)
         KCHECK_EQ(kfree_guarded(a), MEM_SUCCESS);
         KCHECK_EQ(kfree_guarded(b), MEM_SUCCESS);
     }
+    KCHECK_EQ(frames(), before);
+    static char *live[GUARD_MAX_BLOCKS];                               /* at most 64 live blocks */
+    unsigned n = 0;
+    while (n < GUARD_MAX_BLOCKS && (live[n] = kmalloc_guarded(8)) != NULL)
+        n++;
+    KCHECK_EQ(n, GUARD_MAX_BLOCKS);
+    KCHECK(kmalloc_guarded(8) == NULL);                                /* the 65th */
+    KCHECK_EQ(before - frames(), n);                                   /* and it took no frame */
+    while (n > 0)
+        KCHECK_EQ(kfree_guarded(live[--n]), MEM_SUCCESS);
     KCHECK_EQ(frames(), before);
 }
 
