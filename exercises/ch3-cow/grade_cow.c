@@ -6,7 +6,8 @@
 #include "x86.h"
 
 #define SRC 0xE8000000u         /* nothing else is mapped here ... */
-#define DST 0xE9000000u         /* ... nor here (another page table) */
+#define DST 0xE9000000u         /* ... nor here (another page table) ... */
+#define THIRD 0xEA000000u       /* ... nor here */
 #define NPAGES 4
 
 /* Free frames, plus the page tables the kernel made (never given back). */
@@ -33,6 +34,25 @@ make_source(void)
             *(volatile uint32_t *)(SRC + i * PAGE_SIZE + off) = pattern(i, off);
     }
 }
+
+/* The page table entry that maps VA, read through the recursive mapping
+ * (VA's page table must exist). */
+static uint32_t
+entry_of(uintptr_t va)
+{
+    return ((volatile uint32_t *)PAGE_TABLES)[va / PAGE_SIZE];
+}
+
+/* Check that the page at VA is mapped read-only with PAGE_COW. */
+static void
+expect_cow_entry(uintptr_t va, int line)
+{
+    uint32_t e = entry_of(va);
+    if ((e & (PAGE_PRESENT | PAGE_WRITABLE | PAGE_COW)) != (PAGE_PRESENT | PAGE_COW))
+        ktest_fail(__FILE__, line, "the entry of the shared page %p is 0x%08x: it should be present, "
+                   "read-only and have PAGE_COW", (void *)va, e);
+}
+#define EXPECT_COW_ENTRY(va) expect_cow_entry((va), __LINE__)
 
 /* The word at VA, read with a probe (0xDEAD0000 + vector if it faults). */
 static uint32_t
@@ -73,6 +93,8 @@ KTEST(ex_cow_share_reads_same_data)
     for (unsigned i = 0; i < NPAGES; i++) {
         uintptr_t s = SRC + i * PAGE_SIZE, d = DST + i * PAGE_SIZE;
         KCHECK_EQ(vmm_translate(d), vmm_translate(s));  /* the same frame */
+        EXPECT_COW_ENTRY(s);                            /* both read-only, copy-on-write */
+        EXPECT_COW_ENTRY(d);
         KCHECK_EQ(peek(d + 0x10), pattern(i, 0x10));
         KCHECK_EQ(peek(s + 0xFFC), pattern(i, 0xFFC));
     }
@@ -121,6 +143,35 @@ KTEST(ex_cow_last_sharer_takes_no_frame)
     KCHECK_EQ(peek(SRC + 0x34), pattern(0, 0x34));
     vmm_unmap_cow(SRC, NPAGES);
     vmm_unmap_cow(DST, NPAGES);
+}
+
+/* Three sharers: a count, not a flag. After the first copy the frame still
+ * has two sharers, so the second writer copies too; only the third writes
+ * in place. */
+KTEST(ex_cow_three_sharers_count)
+{
+    make_source();
+    if (!share())
+        return;
+    KCHECK_EQ(vmm_share_cow(SRC, THIRD, NPAGES), MEM_SUCCESS);   /* shared again */
+    phys_addr_t shared = vmm_translate(SRC);
+    KCHECK_EQ(vmm_translate(THIRD), shared);
+    uint32_t before = frames();
+    poke(DST + 0x50, 0xD);                              /* three sharers: a copy */
+    KCHECK_EQ(before - frames(), 1);
+    poke(THIRD + 0x50, 0x3);                            /* still two: a copy again */
+    KCHECK_EQ(before - frames(), 2);
+    KCHECK(vmm_translate(THIRD) != shared);
+    KCHECK_EQ(peek(SRC + 0x50), pattern(0, 0x50));      /* nobody wrote into SRC's frame */
+    poke(SRC + 0x50, 0x5);                              /* the last sharer: in place */
+    KCHECK_EQ(before - frames(), 2);
+    KCHECK_EQ(vmm_translate(SRC), shared);
+    KCHECK_EQ(peek(DST + 0x50), 0xD);
+    KCHECK_EQ(peek(THIRD + 0x50), 0x3);
+    KCHECK_EQ(peek(THIRD + 0x54), pattern(0, 0x54));
+    vmm_unmap_cow(SRC, NPAGES);
+    vmm_unmap_cow(DST, NPAGES);
+    vmm_unmap_cow(THIRD, NPAGES);
 }
 
 KTEST(ex_cow_unmap_returns_frames)
