@@ -94,6 +94,17 @@ KTEST(ex_rights_track_accessed_and_dirty)
      * vmm_map_page) does not allow ring 3: the CPU would refuse it. */
     KCHECK_EQ(vmm_map_page(TEST_VA + PAGE_SIZE, g, PAGE_USER), MEM_SUCCESS);
     expect_rights("a user page under a kernel-only directory entry", TEST_VA + PAGE_SIZE, "P - - - -");
+    /* Now let the directory entry allow ring 3 (nothing else uses this
+     * page table; the kernel never runs in ring 3): the same table entry is
+     * a user page, and the page at TEST_VA, kernel-only in its table entry,
+     * is still not one. */
+    volatile uint32_t *pde = (volatile uint32_t *)(PAGE_TABLES + PDX(PAGE_TABLES) * PAGE_SIZE) + PDX(TEST_VA);
+    *pde |= PAGE_USER;
+    expect_rights("a user page under a user directory entry", TEST_VA + PAGE_SIZE, "P - U - -");
+    expect_rights("a kernel page under a user directory entry", TEST_VA, "P W - A D");
+    *pde &= ~PAGE_USER;
+    invlpg(TEST_VA);
+    invlpg(TEST_VA + PAGE_SIZE);
     vmm_unmap_page(TEST_VA);
     vmm_unmap_page(TEST_VA + PAGE_SIZE);
     pmm_free_page(f);
