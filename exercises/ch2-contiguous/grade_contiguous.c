@@ -41,21 +41,43 @@ bad_frames(phys_addr_t pa, uint32_t n)
     return bad;
 }
 
+#define TRACKED_FRAMES (128 * MIB / PAGE_SIZE)
+static uint32_t drained[TRACKED_FRAMES / 32];  /* bit f: the last drain took frame f */
+
 /* Take every frame pmm_alloc_page still hands out, chained through the
  * frames themselves; count them in *N and those inside [LO, HI) in
- * *INSIDE.  Returns the chain for give_back. */
+ * *INSIDE, and note them in drained[].  Returns the chain for give_back. */
 static phys_addr_t
 drain(uint32_t *n, uint32_t *inside, uint64_t lo, uint64_t hi)
 {
     phys_addr_t last = PMM_NO_FRAME, pa;
     *n = *inside = 0;
+    memset(drained, 0, sizeof drained);
     while ((pa = pmm_alloc_page()) != PMM_NO_FRAME) {
         *(phys_addr_t *)pmm_frame(pa) = last;
         last = pa;
         (*n)++;
         *inside += pa >= lo && pa < hi;
+        if (pa / PAGE_SIZE < TRACKED_FRAMES)
+            drained[pa / PAGE_SIZE / 32] |= 1u << (pa / PAGE_SIZE % 32);
     }
     return last;
+}
+
+/* The first frame of a run of N frames that the last drain took, starting
+ * at a multiple of STEP frames below frame LIMIT, or PMM_NO_FRAME: a run
+ * that was free, and lower than the one pmm_alloc_contiguous chose. */
+static phys_addr_t
+drained_run_below(uint32_t limit, uint32_t n, uint32_t step)
+{
+    for (uint32_t f = 0; f < limit && f + n <= TRACKED_FRAMES; f += step) {
+        uint32_t i = 0;
+        while (i < n && (drained[(f + i) / 32] & (1u << ((f + i) % 32))))
+            i++;
+        if (i == n)
+            return f * PAGE_SIZE;
+    }
+    return PMM_NO_FRAME;
 }
 
 /* Free every frame of a chain made by drain. */
@@ -108,6 +130,10 @@ KTEST(ex_contiguous_frames_leave_the_stack)
     KCHECK_EQ(inside, 0);                           /* none of the run handed out again */
     KCHECK_EQ(n, before - 16);                      /* and every other free frame once */
     KCHECK_EQ(pmm_free_frames(), 0);
+    phys_addr_t lower = drained_run_below(pa / PAGE_SIZE, 16, 16);
+    if (lower != PMM_NO_FRAME)                      /* the run chosen was the lowest */
+        ktest_fail(__FILE__, __LINE__, "pmm_alloc_contiguous(16, 64 KiB) = 0x%08x, but the 16 frames "
+                   "from 0x%08x were free and aligned: the lowest run comes first", pa, lower);
     give_back(chain);
     KCHECK_EQ(pmm_free_frames(), before - 16);
     KCHECK_EQ(pmm_free_contiguous(pa, 16), MEM_SUCCESS);
