@@ -112,5 +112,17 @@ KTEST(ex_lazy_outside_still_faults)
     KCHECK_EQ(vmm_reserve_lazy(0, 4 * PAGE_SIZE), MEM_INVALID);                          /* NULL */
     KCHECK_EQ(vmm_reserve_lazy(TEMP_WINDOW - PAGE_SIZE, 2 * PAGE_SIZE), MEM_INVALID);    /* the window */
     KCHECK_EQ(vmm_release_lazy(LAZY_VA + PAGE_SIZE), MEM_INVALID);                       /* not its start */
+    phys_addr_t f = pmm_alloc_page();                                                    /* a page mapped ... */
+    KCHECK_EQ(vmm_map_page(LAZY_VA + 10 * PAGE_SIZE, f, PAGE_WRITABLE), MEM_SUCCESS);
+    KCHECK_EQ(vmm_reserve_lazy(LAZY_VA + 8 * PAGE_SIZE, 4 * PAGE_SIZE), MEM_INVALID);    /* ... inside */
+    vmm_unmap_page(LAZY_VA + 10 * PAGE_SIZE);
+    pmm_free_page(f);
+    unsigned n = 1;                                                                      /* LAZY_VA's */
+    while (n < VMM_LAZY_MAX && vmm_reserve_lazy(LAZY_VA + n * 16 * PAGE_SIZE, PAGE_SIZE) == MEM_SUCCESS)
+        n++;
+    KCHECK_EQ(n, VMM_LAZY_MAX);
+    KCHECK_EQ(vmm_reserve_lazy(LAZY_VA + n * 16 * PAGE_SIZE, PAGE_SIZE), MEM_OUT_OF_MEM); /* the table is full */
+    while (n > 1)
+        KCHECK_EQ(vmm_release_lazy(LAZY_VA + --n * 16 * PAGE_SIZE), MEM_SUCCESS);
     KCHECK_EQ(vmm_release_lazy(LAZY_VA), MEM_SUCCESS);
 }
