@@ -67,6 +67,7 @@ wrong_counts(const uint32_t expected[BUDDY_MAX_ORDER + 1])
 /* buddy_init cuts a range into the largest blocks aligned to their size. */
 KTEST(ex_buddy_init_cuts_aligned_blocks)
 {
+    KCHECK_EQ(buddy_alloc(0), PMM_NO_FRAME);                    /* no buddy_init yet */
     if (!claim(16 * MIB, 2048))
         return;
     KCHECK_EQ(buddy_init(16 * MIB, 2048), MEM_SUCCESS);        /* 8 MiB: two 4 MiB blocks */
@@ -81,6 +82,7 @@ KTEST(ex_buddy_init_cuts_aligned_blocks)
     KCHECK_EQ(buddy_init(16 * MIB + 12, 16), MEM_INVALID);     /* not page-aligned */
     KCHECK_EQ(buddy_init(16 * MIB, 0), MEM_INVALID);
     KCHECK_EQ(buddy_init(16 * MIB, BUDDY_MAX_PAGES + 1), MEM_INVALID);
+    KCHECK_EQ(buddy_init(0xFFFFE000u, 4), MEM_INVALID);         /* passes 4 GiB */
     KCHECK_EQ(buddy_free_frames(), 1029);                       /* nothing changed */
 }
 
