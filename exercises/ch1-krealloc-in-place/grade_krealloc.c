@@ -111,6 +111,13 @@ KTEST(ex_realloc_moves_only_when_it_must)
     KCHECK(krealloc(d, (size_t)-1) == NULL);
     KCHECK_EQ(heap_last_error(), MEM_INVALID);
     KCHECK(d && all(d, 'x', 64));                   /* a failed krealloc keeps the block */
+    char *big = kmalloc(30000);                     /* d's live neighbour, half the heap */
+    KCHECK(big != NULL);
+    KCHECK(krealloc(d, 40000) == NULL);             /* neither in place nor elsewhere */
+    KCHECK_EQ(heap_last_error(), MEM_OUT_OF_MEM);
+    KCHECK(d && all(d, 'x', 64) && all(d + 64, 'y', 36));
+    KCHECK_EQ(heap_check(), MEM_SUCCESS);
+    kfree(big);
     kfree(e);
     kfree(d);
     kfree(c);

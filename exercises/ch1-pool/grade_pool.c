@@ -76,6 +76,7 @@ KTEST(ex_pool_alloc_and_free)
     KCHECK(intact(obj, 10, 24));
     KCHECK(free_all(pool, obj, 10));
     pool_destroy(pool);
+    pool_destroy(NULL);                             /* nothing to do */
     KCHECK_EQ(stats().heap_used, before.heap_used);
     KCHECK_EQ(heap_check(), MEM_SUCCESS);
 }
@@ -91,6 +92,12 @@ KTEST(ex_pool_rounds_and_rejects_sizes)
     KCHECK(pool != NULL);
     KCHECK_EQ(take_all(pool, obj, 100, 1), 100);
     KCHECK(intact(obj, 100, 1));
+    uint8_t *lo = obj[0], *hi = obj[0];
+    for (size_t i = 1; i < 100; i++) {
+        lo = obj[i] < lo ? obj[i] : lo;
+        hi = obj[i] > hi ? obj[i] : hi;
+    }
+    KCHECK_EQ(hi - lo, 99 * 8);                     /* 8 bytes apart, side by side */
     KCHECK(free_all(pool, obj, 100));
     KCHECK_EQ(take_all(pool, obj, 100, 1), 100);    /* the links survived */
     pool_destroy(pool);
