@@ -51,6 +51,18 @@ KTEST(ex_trim_waits_for_more_than_1mib)
     kfree(a);                               /* now about 1.6 MiB: give it back */
     KCHECK_EQ(frames(), before);
     KCHECK_EQ(heap_check(), MEM_SUCCESS);
+    KCHECK_EQ(heap_trim_threshold(), 1u << 20);
+    char *c = kmalloc(768u << 10);          /* grows right after that automatic trim: */
+    KCHECK(c != NULL);
+    KCHECK_EQ(heap_trim_threshold(), 2u << 20);     /* it was premature, double */
+    kfree(c);                               /* below 2 MiB: kept */
+    KCHECK(heap_trim() > 0);                /* an explicit trim ... */
+    c = kmalloc(768u << 10);                /* ... then growth: */
+    KCHECK(c != NULL);
+    KCHECK_EQ(heap_trim_threshold(), 2u << 20);     /* not an automatic trim: no doubling */
+    kfree(c);
+    heap_trim();
+    KCHECK_EQ(frames(), before);
 }
 
 KTEST(ex_trim_alternating_settles)
