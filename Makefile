@@ -178,6 +178,10 @@ clean:          ## remove build/
 # a program built from tangled sources (see HACKING.md).
 HOST_TESTS :=
 BENCHES    :=
+# The kernel's string functions, renamed so that they do not replace the C
+# library's in a host program.
+HOST_RENAMES := -Dmemset=kmemset -Dmemcpy=kmemcpy -Dmemmove=kmemmove -Dmemcmp=kmemcmp \
+                -Dstrlen=kstrlen -Dstrcmp=kstrcmp
 -include $(sort $(wildcard tests/host/*.mk))
 -include $(sort $(wildcard bench/*.mk))
 

@@ -3,5 +3,4 @@
 BENCHES      += heap-bench
 heap-bench_STAGE := 1
 heap-bench_SRCS := bench/bench_heap.c kheap.c kstring.c
-heap-bench_CFLAGS := -DHEAP_DEBUG -Dmemset=kmemset -Dmemcpy=kmemcpy -Dmemmove=kmemmove -Dmemcmp=kmemcmp \
-                -Dstrlen=kstrlen -Dstrcmp=kstrcmp
+heap-bench_CFLAGS := -DHEAP_DEBUG $(HOST_RENAMES)

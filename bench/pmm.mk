@@ -3,5 +3,4 @@
 BENCHES          += pmm-bench
 pmm-bench_STAGE  := 2
 pmm-bench_SRCS   := bench/bench_pmm.c tests/host/pmm_host.c kstring.c
-pmm-bench_CFLAGS := -Dmemset=kmemset -Dmemcpy=kmemcpy -Dmemmove=kmemmove -Dmemcmp=kmemcmp \
-                    -Dstrlen=kstrlen -Dstrcmp=kstrcmp
+pmm-bench_CFLAGS := $(HOST_RENAMES)

@@ -43,7 +43,8 @@ def exercises():
 
 
 def read_conf(ex):
-    conf = dict(id=ex, title=ex, stage=None, difficulty="", effort="", files=[], tests=[], expect={}, reject={})
+    conf = dict(id=ex, title=ex, stage=None, difficulty="", effort="", files=[], tests=[], expect={}, reject={},
+                hostfiles=[], hostsrcs=[])
     with open(os.path.join(EXDIR, ex, "exercise.conf")) as f:
         for line in f:
             line = line.split(" #", 1)[0].rstrip("\n")
@@ -55,11 +56,11 @@ def read_conf(ex):
                 conf[key] = rest
             elif key == "stage":
                 conf["stage"] = int(rest)
-            elif key == "files":
-                conf["files"] += rest.split()
-            elif key == "test":
+            elif key in ("files", "hostfiles", "hostsrcs"):
+                conf[key] += rest.split()
+            elif key in ("test", "host"):
                 name, points, *opts = rest.split()
-                t = dict(name=name, points=int(points), mem="32M", loader="kernel", cmdline="")
+                t = dict(name=name, points=int(points), mem="32M", loader="kernel", cmdline="", kind=key)
                 for o in opts:
                     k, _, v = o.partition("=")
                     t[k] = v
@@ -141,6 +142,57 @@ def judge_test(conf, test, outcome, lines):
     return False, reason, marked
 
 
+def make_variable(name):
+    return subprocess.run(["make", "-s", "--no-print-directory", f"print-{name}"], cwd=ROOT,
+                          capture_output=True, text=True, check=True).stdout.split()
+
+
+HOST_TROUBLE = re.compile(r"\[  ERROR   \]|\[   LINE   \]|ERROR: AddressSanitizer|SUMMARY: |runtime error:|Failure")
+
+
+def run_host_tests(ex, conf, src, work, timeout):
+    """Build the exercise's host test program (cmocka, 64-bit, ASan and UBSan) with the student's
+    files, run it, and return {test: (passed, reason, marked lines)}."""
+    os.makedirs(work, exist_ok=True)
+    exe = os.path.join(work, "host-tests")
+    cmd = (["gcc"] + make_variable("HOST_CFLAGS") + make_variable("HOST_RENAMES")
+           + ["-fsanitize=address,undefined", "-I" + os.path.join(ROOT, "tests", "host"), "-I" + src,
+              "-include", "host_shim.h", "-o", exe]
+           + [os.path.join(EXDIR, ex, f) for f in conf["hostfiles"]]
+           + [os.path.join(src, f) for f in conf["hostsrcs"]]
+           + [os.path.join(ROOT, "tests", "host", "host_shim.c"), "-lcmocka", "-lm"])
+    names = [t["name"] for t in conf["tests"] if t["kind"] == "host"]
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    if p.returncode != 0:
+        out = [("unexpected", l) for l in (p.stdout + p.stderr).splitlines() if "error" in l][:12]
+        return {n: (False, "does not build on the host", out) for n in names}
+    try:
+        r = subprocess.run([exe], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=timeout,
+                           env={**os.environ, "CMOCKA_MESSAGE_OUTPUT": "stdout"})
+        lines, status = r.stdout.splitlines(), r.returncode
+    except subprocess.TimeoutExpired as e:
+        lines, status = ((e.stdout or b"").decode(errors="replace")).splitlines(), "hang"
+    verdicts = {}
+    for n in names:
+        start = next((i for i, l in enumerate(lines) if l.startswith("[ RUN      ] ") and l.split()[-1] == n), None)
+        if start is None:
+            verdicts[n] = (False, "did not run (no such test, or the program stopped before it)",
+                           [("missing", f"[       OK ] {n}")])
+            continue
+        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("[ RUN      ] ")), len(lines))
+        section = lines[start + 1:end]
+        if any(l.startswith("[       OK ] ") and l.split()[-1] == n for l in section):
+            verdicts[n] = (True, "passed", [])
+            continue
+        failed = any(l.startswith("[  FAILED  ] ") and l.split()[-1] == n for l in section)
+        reason = ("the test failed" if failed else "hang" if status == "hang"
+                  else f"crashed (exit status {status}: a sanitizer report or a signal)")
+        marked = [("unexpected", l) for l in section if HOST_TROUBLE.search(l)][:12] or \
+                 [("output", l) for l in section if l.strip()][-8:]
+        verdicts[n] = (False, reason, marked + [("missing", f"[       OK ] {n}")])
+    return verdicts
+
+
 def grade_one(ex, src, timeout, tag, jobs=2):
     """Grade the sources in SRC for exercise EX; return the result dict."""
     conf = read_conf(ex)
@@ -169,8 +221,9 @@ def grade_one(ex, src, timeout, tag, jobs=2):
                                         outcome="does not build", lines=[]))
         return result
     boots = [(f"build/{work}/regress", dict(name="regress", loader="kernel", mem="32M"), "test")]
+    kernel_tests = [t for t in conf["tests"] if t["kind"] == "test"]
     boots += [(f"build/{work}/graded", t, " ".join(filter(None, [f"test={t['name']}", t["cmdline"]])))
-              for t in conf["tests"]]
+              for t in kernel_tests]
     with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
         booted = list(pool.map(lambda b: run_boot(b[0], b[1], b[2], timeout), boots))
     outcome, lines, _ = booted[0]
@@ -178,11 +231,19 @@ def grade_one(ex, src, timeout, tag, jobs=2):
     result["regression"] = dict(passed=judged[0], outcome=judged[2],
                                 failed=[n for n, okay in judged[1] if not okay],
                                 lines=[] if judged[0] else boot_test.context(lines, 6))
-    for t, (outcome, lines, seconds) in zip(conf["tests"], booted[1:]):
+    for t, (outcome, lines, seconds) in zip(kernel_tests, booted[1:]):
         passed, reason, marked = judge_test(conf, t, outcome, lines)
-        result["tests"].append(dict(name=t["name"], points=t["points"] if passed else 0, max_points=t["points"],
-                                    passed=passed, outcome=reason, seconds=round(seconds, 2),
+        result["tests"].append(dict(name=t["name"], kind="kernel", points=t["points"] if passed else 0,
+                                    max_points=t["points"], passed=passed, outcome=reason, seconds=round(seconds, 2),
                                     lines=[dict(mark=m, line=l) for m, l in marked]))
+    host_tests = [t for t in conf["tests"] if t["kind"] == "host"]
+    if host_tests:
+        verdicts = run_host_tests(ex, conf, graded, os.path.join(ROOT, "build", work, "host"), timeout)
+        for t in host_tests:
+            passed, reason, marked = verdicts[t["name"]]
+            result["tests"].append(dict(name=t["name"], kind="host", points=t["points"] if passed else 0,
+                                        max_points=t["points"], passed=passed, outcome=reason,
+                                        lines=[dict(mark=m, line=l) for m, l in marked]))
     result["points"] = sum(t["points"] for t in result["tests"])
     return result
 
@@ -199,7 +260,8 @@ def show(result, out=sys.stdout):
         for l in result.get("build_output", []):
             w(f"   | {l}\n")
     for t in result["tests"]:
-        w(f"   {'PASS' if t['passed'] else 'FAIL'}  {t['name']:<48} {t['points']:>3}/{t['max_points']:<3}"
+        name = t["name"] + (" (host)" if t.get("kind") == "host" else "")
+        w(f"   {'PASS' if t['passed'] else 'FAIL'}  {name:<48} {t['points']:>3}/{t['max_points']:<3}"
           f"{'' if t['passed'] else '  ' + t['outcome']}\n")
         for l in t["lines"]:
             w(f"         {l['mark']:<10} | {l['line']}\n")

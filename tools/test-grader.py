@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Test the grader itself: grade tests/grader/selftest, whose tests end in
 every way a student's kernel can (pass, failed check, panic, missing test,
-expected and forbidden output, hang, triple fault), and check each verdict,
+expected and forbidden output, hang, triple fault), and host tests that
+pass, fail, crash under AddressSanitizer or are missing; check each verdict,
 score and marked line.  Each comparison is a check in $RESULTS."""
 import json
 import os
@@ -20,6 +21,10 @@ EXPECTED = {
     "ex_prints_wrong": (False, "expected output differs", [("unexpected", "forbidden line")]),
     "ex_hangs": (False, "hang", []),
     "ex_triple_faults": (False, "triple fault", []),
+    "host_passes": (True, "passed", []),
+    "host_fails": (False, "the test failed", [("missing", "[       OK ] host_fails")]),
+    "host_overflows": (False, "crashed", [("unexpected", "ERROR: AddressSanitizer: heap-use-after-free")]),
+    "host_not_written": (False, "did not run", []),
 }
 
 
@@ -55,8 +60,8 @@ def main():
               and t["points"] == (t["max_points"] if passed else 0)
               and all(any(l["mark"] == m and text in l["line"] for l in t["lines"]) for m, text in marks))
         record(ok, f"grader/{name}: {words}", "" if ok else f"got {json.dumps(t)[:400]}")
-    record(ex["points"] == 5 and ex["max_points"] == 40 and ex["regression"]["passed"],
-           "grader/score 5/40, the stage's own tests pass", f"{ex['points']}/{ex['max_points']}")
+    record(ex["points"] == 10 and ex["max_points"] == 60 and ex["regression"]["passed"],
+           "grader/score 10/60, the stage's own tests pass", f"{ex['points']}/{ex['max_points']}")
     sys.exit(1 if failures else 0)
 
 

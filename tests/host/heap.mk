@@ -4,5 +4,4 @@
 HOST_TESTS   += heap
 heap_STAGE   := 1
 heap_SRCS    := tests/host/test_heap.c kheap.c kstring.c
-heap_CFLAGS  := -Dmemset=kmemset -Dmemcpy=kmemcpy -Dmemmove=kmemmove -Dmemcmp=kmemcmp \
-                -Dstrlen=kstrlen -Dstrcmp=kstrcmp
+heap_CFLAGS  := $(HOST_RENAMES)

