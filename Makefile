@@ -195,7 +195,7 @@ BENCH_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Wno-unused-parameter -DHOST_TES
 define host_program
 $(2)_FILES = $$(foreach s,$$($(2)_SRCS),$$(if $$(findstring /,$$(s)),$$(s),tangled/chapter-$$($(2)_STAGE)/$$(s))) tests/host/host_shim.c
 # (every tangled file of the stage is a prerequisite: a test may #include a .c)
-build/$(1)/$(2): $$($(2)_FILES) tests/host/host_shim.h $$(wildcard tangled/chapter-$$($(2)_STAGE)/*)
+build/$(1)/$(2): $$($(2)_FILES) $$(wildcard tests/host/*.h) $$(wildcard tangled/chapter-$$($(2)_STAGE)/*)
 	@mkdir -p $$(@D)
 	$$(HOSTCC) $$(if $$(filter bench,$(1)),$$(BENCH_CFLAGS),$$(HOST_CFLAGS) -fsanitize=$$(or $$($(2)_SANITIZE),address,undefined)) $$($(2)_CFLAGS) \
 	  -Itests/host -Itangled/chapter-$$($(2)_STAGE) -include host_shim.h \

@@ -9,39 +9,13 @@
 #include <cmocka.h>
 #include "pmm.h"
 #include "kheap.h"
+#include "memory_map.h"
 
 extern uint8_t *host_ram;
 #define MiB (1ull << 20)
 #define GiB (1ull << 30)
 
-/* A multiboot memory map, built entry by entry. */
-struct map {
-    uint8_t bytes[64 * 24];
-    uint32_t length;
-};
-
-static void
-entry(struct map *m, uint64_t addr, uint64_t len, uint32_t type)
-{
-    struct multiboot_mmap_entry e = { 20, addr, len, type };
-    memcpy(m->bytes + m->length, &e, sizeof(e));
-    m->length += sizeof(e);
-}
-
-/* QEMU's map for -m SIZE (TOOLCHAIN.md): low RAM, BIOS, RAM to the top. */
-static void
-qemu_map(struct map *m, uint64_t size)
-{
-    uint64_t low = size < 3 * GiB ? size : 3 * GiB;
-    entry(m, 0, 0x9FC00, 1);
-    entry(m, 0x9FC00, 0x400, 2);
-    entry(m, 0xF0000, 0x10000, 2);
-    entry(m, 0x100000, low - 0x100000 - 0x20000, 1);
-    entry(m, low - 0x20000, 0x20000, 2);
-    entry(m, 0xFFFC0000, 0x40000, 2);
-    if (size > 3 * GiB)
-        entry(m, 4 * GiB, size - 3 * GiB, 1);
-}
+/* struct map, entry() and qemu_map(): memory_map.h. */
 
 /* Set the allocator up from map M plus the reserved range [0, 1 MiB). */
 static uint32_t

@@ -13,37 +13,14 @@
 #include "kheap.h"
 #include "x86.h"
 #include "vmm_host.h"
+#include "memory_map.h"
 
 #define MiB (1u << 20)
 #define TEST_VA  0xE0000000u                /* nothing else is mapped here */
 #define GARBAGE  0x00345067u                /* present, writable, user: a plausible entry */
 #define PD_INDEX_HEAP (HEAP_VIRTUAL_START >> 22)
 
-/* A multiboot memory map, built entry by entry (as in test_pmm.c). */
-struct map {
-    uint8_t bytes[16 * 24];
-    uint32_t length;
-};
-
-static void
-entry(struct map *m, uint64_t addr, uint64_t len, uint32_t type)
-{
-    struct multiboot_mmap_entry e = { 20, addr, len, type };
-    memcpy(m->bytes + m->length, &e, sizeof(e));
-    m->length += sizeof(e);
-}
-
-/* QEMU's map for -m SIZE (at most SIM_RAM_SIZE). */
-static void
-qemu_map(struct map *m, uint32_t size)
-{
-    entry(m, 0, 0x9FC00, 1);
-    entry(m, 0x9FC00, 0x400, 2);
-    entry(m, 0xF0000, 0x10000, 2);
-    entry(m, 0x100000, size - 0x100000 - 0x20000, 1);
-    entry(m, size - 0x20000, 0x20000, 2);
-    entry(m, 0xFFFC0000, 0x40000, 2);
-}
+/* struct map, entry() and qemu_map(): memory_map.h. */
 
 /* A kernel panic fails the running test (instead of ending the program). */
 static void
