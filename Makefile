@@ -178,6 +178,7 @@ clean:          ## remove build/
 # a program built from tangled sources (see HACKING.md).
 HOST_TESTS :=
 BENCHES    :=
+HOSTBUILD  ?= build
 # The kernel's string functions, renamed so that they do not replace the C
 # library's in a host program.
 HOST_RENAMES := -Dmemset=kmemset -Dmemcpy=kmemcpy -Dmemmove=kmemmove -Dmemcmp=kmemcmp \
@@ -189,16 +190,18 @@ HOST_CFLAGS  := -std=gnu11 -g -O1 -Wall -Wextra -Wno-unused-parameter -fno-omit-
                 -fno-sanitize-recover=undefined -DHEAP_DEBUG -DHOST_TEST
 BENCH_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Wno-unused-parameter -DHOST_TEST
 
-# host_program KIND NAME: build/host/NAME from $(NAME_SRCS); bare names come
-# from tangled/chapter-$(NAME_STAGE)/.  NAME_SANITIZE replaces the default
+# host_program KIND NAME: $(HOSTBUILD)/KIND/NAME from $(NAME_SRCS); bare names
+# come from $(NAME_DIR), by default tangled/chapter-$(NAME_STAGE)/ (a seeded
+# bug's host check points NAME_DIR and HOSTBUILD at its patched copy).  NAME_SANITIZE replaces the default
 # sanitizers (address,undefined) of a host test.
 define host_program
-$(2)_FILES = $$(foreach s,$$($(2)_SRCS),$$(if $$(findstring /,$$(s)),$$(s),tangled/chapter-$$($(2)_STAGE)/$$(s))) tests/host/host_shim.c
+$(2)_DIR  ?= tangled/chapter-$$($(2)_STAGE)
+$(2)_FILES = $$(foreach s,$$($(2)_SRCS),$$(if $$(findstring /,$$(s)),$$(s),$$($(2)_DIR)/$$(s))) tests/host/host_shim.c
 # (every tangled file of the stage is a prerequisite: a test may #include a .c)
-build/$(1)/$(2): $$($(2)_FILES) $$(wildcard tests/host/*.h) $$(wildcard tangled/chapter-$$($(2)_STAGE)/*)
+$$(HOSTBUILD)/$(1)/$(2): $$($(2)_FILES) $$(wildcard tests/host/*.h) $$(wildcard $$($(2)_DIR)/*)
 	@mkdir -p $$(@D)
 	$$(HOSTCC) $$(if $$(filter bench,$(1)),$$(BENCH_CFLAGS),$$(HOST_CFLAGS) -fsanitize=$$(or $$($(2)_SANITIZE),address,undefined)) $$($(2)_CFLAGS) \
-	  -Itests/host -Itangled/chapter-$$($(2)_STAGE) -include host_shim.h \
+	  -Itests/host -I$$($(2)_DIR) -include host_shim.h \
 	  -o $$@ $$($(2)_FILES) $$(if $$(filter bench,$(1)),,-lcmocka) -lm
 endef
 $(foreach t,$(HOST_TESTS),$(eval $(call host_program,host,$(t))))

@@ -20,7 +20,8 @@ for patch in sorted(glob.glob("tests/bugs/*.patch")):
     stage = int(head[0].split()[1])
     expect = next((l.split(": ", 1)[1] for l in head if l.startswith("expect:")), "failure")
     only = next((l.split(": ", 1)[1] for l in head if l.startswith("only:")), None)
-    text = [l for l in head[1:] if not l.startswith(("expect:", "only:"))]
+    host = [l.split(": ", 1)[1] for l in head if l.startswith("host:")]
+    text = [l for l in head[1:] if not l.startswith(("expect:", "only:", "host:"))]
     subprocess.run(["make", "-s", f"build/bug-{bug}/src/.patched", f"BUG={bug}"], capture_output=True)
     subprocess.run(["make", "-s", f"build/bug-{bug}/kernel.elf", f"BUG={bug}"], capture_output=True)
     conf = {"m4g": ("4G", []), "module": ("32M", ["-initrd", "tests/boot/module.txt module.txt"])}
@@ -38,6 +39,7 @@ for patch in sorted(glob.glob("tests/bugs/*.patch")):
     shown = [l for l in lines if re.search(r"FAILED|check failed|panic|\*\*\* CPU|ktest: \d+ tests", l)][:12]
     print(f"## `{bug}` (stage {stage}{', run ' + only if only else ''})\n")
     print("\n".join(text) + "\n")
-    print(f"Outcome: **{outcome}**; the harness expects: {expect}.\n")
+    print(f"Outcome: **{outcome}**; the harness expects: {expect}."
+          + (f" Also caught on the host by the {', '.join(host)} unit tests." if host else "") + "\n")
     if shown:
         print("```\n" + "\n".join(shown) + "\n```\n")

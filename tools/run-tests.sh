@@ -50,6 +50,10 @@ for patch in tests/bugs/*.patch; do
     stage=$(sed -n '1s/^# stage \([0-9]\).*/\1/p' "$patch")
     step "seeded bug $id must be caught (${expect:-failure}${only:+, run $only})" \
         make -s chapter-$stage-test TIMEOUT=20 BUG="$id" EXPECT="${expect:-failure}" LABEL="bug/$id" ONLY="$only"
+    if grep -q '^# host: ' "$patch"; then
+        step "seeded bug $id must be caught by the host tests ($(sed -n 's/^# host: //p' "$patch" | tr '\n' ' '))" \
+            tools/bug-host-test.sh "$id"
+    fi
 done
 
 step "host unit tests (sanitizers; page tables over a simulated MMU)" tools/host-tests.sh

@@ -263,6 +263,51 @@ random_run(unsigned seed, int steps)
     assert_pristine();
 }
 
+/* Fill BUF with a pattern that differs from SRC's. */
+static void
+patterns(unsigned char *buf, unsigned char *src, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        buf[i] = (unsigned char)(i * 7);
+        src[i] = (unsigned char)(i * 13 + 1);
+    }
+}
+
+/* The kernel's memset, memcpy and memmove (kstring.c; renamed k* here) at
+ * every alignment of destination and source and every length up to 80,
+ * against byte loops: the bytes in range change, no byte outside does.
+ * The fill byte 0xA5 is >= 0x80, the seed's undefined shift (UBSan). */
+static void
+test_string_functions_at_every_alignment(void **state)
+{
+    enum { SIZE = 128 };
+    static unsigned char buf[SIZE], src[SIZE], want[SIZE], tmp[SIZE];
+    for (size_t off = 0; off < 16; off++)
+        for (size_t soff = 0; soff < 16; soff++)
+            for (size_t n = 0; n <= 80; n++) {
+                patterns(buf, src, SIZE);
+                patterns(want, tmp, SIZE);
+                memcpy(buf + off, src + soff, n);
+                for (size_t i = 0; i < n; i++)
+                    want[off + i] = src[soff + i];
+                assert_memory_equal(buf, want, SIZE);
+
+                memset(buf + off, 0xA5, n);
+                for (size_t i = 0; i < n; i++)
+                    want[off + i] = 0xA5;
+                assert_memory_equal(buf, want, SIZE);
+
+                patterns(buf, src, SIZE);
+                patterns(want, tmp, SIZE);
+                memmove(buf + off, buf + soff, n);          /* overlapping, either way */
+                for (size_t i = 0; i < n; i++)
+                    tmp[i] = want[soff + i];
+                for (size_t i = 0; i < n; i++)
+                    want[off + i] = tmp[i];
+                assert_memory_equal(buf, want, SIZE);
+            }
+}
+
 static void
 test_randomized_against_a_model(void **state)
 {
@@ -286,6 +331,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_write_after_free_is_reported, setup, teardown),
         cmocka_unit_test_setup_teardown(test_realloc_keeps_contents, setup, teardown),
         cmocka_unit_test_setup_teardown(test_randomized_against_a_model, setup, teardown),
+        cmocka_unit_test(test_string_functions_at_every_alignment),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
