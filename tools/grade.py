@@ -147,7 +147,7 @@ def make_variable(name):
                           capture_output=True, text=True, check=True).stdout.split()
 
 
-HOST_TROUBLE = re.compile(r"\[  ERROR   \]|\[   LINE   \]|ERROR: AddressSanitizer|SUMMARY: |runtime error:|Failure")
+HOST_TROUBLE = re.compile(r"^ERROR: |\[  ERROR   \]|\[   LINE   \]|ERROR: AddressSanitizer|SUMMARY: |runtime error:|Failure")
 
 
 def run_host_tests(ex, conf, src, work, timeout):
