@@ -11,15 +11,15 @@ SOLUTION  ?=
 ex-base: deps-tangle   ## the stages' plain sources (no #line) in build/plain/ (what starter patches apply to)
 	@$(PYTHON) tools/tangle.py --plain --out build/plain --stages $(subst $(eval) ,$(comma),$(STAGES)) >/dev/null
 
-start: ex-base   ## make start EX=ID: your copy of exercise ID in exercises/ID/src (the stage's code, part missing)
+start: deps-tangle   ## make start EX=ID: your copy of exercise ID in exercises/ID/src (the stage's code, part missing)
 	@$(if $(strip $(EX)),,echo "usage: make start EX=ID   (exercises: $(EXERCISES))" >&2; exit 2)
 	@$(PYTHON) tools/grade.py start $(EX)
 
-grade: deps-boot ex-base   ## grade every exercise's src/ (EX=ID for one; SOLUTION=1 grades the solution; TIMEOUT=s)
+grade: deps-boot deps-tangle   ## grade every exercise's src/ (EX=ID for one; SOLUTION=1 grades the solution; TIMEOUT=s)
 	@$(PYTHON) tools/grade.py grade --timeout $(strip $(TIMEOUT)) $(if $(strip $(SOLUTION)),--solution) $(EX)
 
-handout: ex-base   ## build/handout/: the project for students, without solutions, with every exercise's src/
+handout: deps-tangle   ## build/handout/: the project for students, without solutions, with every exercise's src/
 	@$(PYTHON) tools/grade.py handout build/handout
 
-grade-check: ex-base   ## check the exercises: starting points build, boot and score 0; solutions score full marks
+grade-check: deps-boot deps-tangle   ## check the exercises: starting points build, boot and score 0; solutions score full marks
 	@$(PYTHON) tools/grade.py check

@@ -78,12 +78,28 @@ def apply_patch(patch, directory):
         subprocess.run(["patch", "-s", "-p1", "-d", directory, "-i", patch], check=True)
 
 
+_plain_done = False
+
+
+def plain_sources(stage):
+    """build/plain/chapter-STAGE: the stage's files without #line, tangled
+    afresh once per run (what starter patches apply to; `make ex-base`)."""
+    global _plain_done
+    if not _plain_done:
+        subprocess.run([sys.executable, os.path.join(ROOT, "tools", "tangle.py"), "--plain", "--out",
+                        os.path.join(ROOT, "build", "plain"), "--stages", "1,2,3,4,5,6,7,8,9",
+                        "--chapters", os.path.join(ROOT, "chapters")],
+                       cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+        _plain_done = True
+    return os.path.join(ROOT, "build", "plain", f"chapter-{stage}")
+
+
 def make_start(ex, dest):
     """Write exercise EX's starting point to DEST: plain stage sources + starter.patch."""
     conf = read_conf(ex)
     if os.path.exists(dest):
         shutil.rmtree(dest)
-    shutil.copytree(os.path.join(ROOT, "build", "plain", f"chapter-{conf['stage']}"), dest)
+    shutil.copytree(plain_sources(conf["stage"]), dest)
     apply_patch(os.path.join(EXDIR, ex, "starter.patch"), dest)
 
 
