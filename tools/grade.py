@@ -19,6 +19,7 @@ Results also go to a JSON file (default build/grade/results.json).
 import argparse
 import concurrent.futures
 import datetime
+import functools
 import importlib.util
 import json
 import os
@@ -158,7 +159,9 @@ def judge_test(conf, test, outcome, lines):
     return False, reason, marked
 
 
+@functools.lru_cache(maxsize=None)
 def make_variable(name):
+    """The words of the Makefile's variable NAME (the host tests' flags)."""
     return subprocess.run(["make", "-s", "--no-print-directory", f"print-{name}"], cwd=ROOT,
                           capture_output=True, text=True, check=True).stdout.split()
 
@@ -233,8 +236,8 @@ def grade_one(ex, src, timeout, tag, jobs=2):
         result["error"] = "does not build"
         result["build_output"] = (out or out2)[-30:]
         for t in conf["tests"]:
-            result["tests"].append(dict(name=t["name"], points=0, max_points=t["points"], passed=False,
-                                        outcome="does not build", lines=[]))
+            result["tests"].append(dict(name=t["name"], kind="host" if t["kind"] == "host" else "kernel", points=0,
+                                        max_points=t["points"], passed=False, outcome="does not build", lines=[]))
         return result
     boots = [(f"build/{work}/regress", dict(name="regress", loader="kernel", mem="32M"), "test")]
     kernel_tests = [t for t in conf["tests"] if t["kind"] == "test"]
@@ -374,11 +377,9 @@ def index(write):
 
 
 def record(ok, name, detail=""):
+    """Print one check and append it to $RESULTS (as the boot harness does)."""
     print(f"{'ok  ' if ok else 'FAIL'} {name}{': ' + detail if detail else ''}")
-    results = os.environ.get("RESULTS")
-    if results:
-        with open(results, "a") as f:
-            f.write(f"{'PASS' if ok else 'FAIL'} {name}{'  ' + detail if detail else ''}\n")
+    boot_test.record(os.environ.get("RESULTS"), ok, name, detail)
     return ok
 
 
