@@ -122,7 +122,7 @@ def read_conf(ex):
 
 def apply_patch(patch, directory):
     if os.path.exists(patch) and os.path.getsize(patch) > 0:
-        subprocess.run(["patch", "-s", "-p1", "-d", directory, "-i", patch], check=True)
+        subprocess.run(["patch", "-s", "-p1", "-d", directory, "-i", os.path.abspath(patch)], check=True)
 
 
 _plain_done = False
