@@ -108,6 +108,10 @@ KTEST(ex_lazy_outside_still_faults)
     KCHECK_EQ(vmm_reserve_lazy(LAZY_VA + 8 * PAGE_SIZE, 100), MEM_INVALID);
     KCHECK_EQ(vmm_reserve_lazy(LAZY_VA + 8 * PAGE_SIZE, 0), MEM_INVALID);
     KCHECK_EQ(vmm_reserve_lazy(LAZY_VA + 2 * PAGE_SIZE, 4 * PAGE_SIZE), MEM_INVALID);    /* overlaps */
+    KCHECK_EQ(vmm_reserve_lazy(LAZY_VA + 4 * PAGE_SIZE, 4 * PAGE_SIZE), MEM_SUCCESS);    /* adjacent: fine */
+    KCHECK_EQ(vmm_reserve_lazy(LAZY_VA - PAGE_SIZE, PAGE_SIZE), MEM_SUCCESS);
+    KCHECK_EQ(vmm_release_lazy(LAZY_VA + 4 * PAGE_SIZE), MEM_SUCCESS);
+    KCHECK_EQ(vmm_release_lazy(LAZY_VA - PAGE_SIZE), MEM_SUCCESS);
     KCHECK_EQ(vmm_reserve_lazy(HEAP_VIRTUAL_START, 4 * PAGE_SIZE), MEM_INVALID);         /* the heap */
     KCHECK_EQ(vmm_reserve_lazy(0, 4 * PAGE_SIZE), MEM_INVALID);                          /* NULL */
     KCHECK_EQ(vmm_reserve_lazy(TEMP_WINDOW - PAGE_SIZE, 2 * PAGE_SIZE), MEM_INVALID);    /* the window */
