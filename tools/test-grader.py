@@ -29,6 +29,7 @@ EXPECTED = {
     "ex_prints_wrong": (False, "expected output differs", [("unexpected", "forbidden line")]),
     "ex_hangs": (False, "hang", []),
     "ex_triple_faults": (False, "triple fault", []),
+    "ex_says_check_failed": (False, "a check failed", [("unexpected", "check failed at")]),
     "host_passes": (True, "passed", []),
     "host_fails": (False, "the test failed", [("missing", "[       OK ] host_fails")]),
     "host_overflows": (False, "crashed", [("unexpected", "ERROR: AddressSanitizer: heap-use-after-free")]),
@@ -66,9 +67,9 @@ def regressions(record, only):
     table = []
     for patch in patches:
         name = os.path.basename(patch)[:-len(".patch")]
-        if only and only not in name:
-            continue
         kind = os.path.basename(os.path.dirname(patch))
+        if only and only not in f"{kind}/{name}":
+            continue
         ex = next((e for e in sorted(known, key=len, reverse=True) if name.startswith(e + "-")), None)
         h = header(patch)
         if ex is None:
@@ -137,8 +138,8 @@ def main():
               and t["points"] == (t["max_points"] if passed else 0)
               and all(any(l["mark"] == m and text in l["line"] for l in t["lines"]) for m, text in marks))
         record(ok, f"grader/{name}: {words}", "" if ok else f"got {json.dumps(t)[:400]}")
-    record(ex["points"] == 10 and ex["max_points"] == 60 and ex["regression"]["passed"],
-           "grader/score 10/60, the stage's own tests pass", f"{ex['points']}/{ex['max_points']}")
+    record(ex["points"] == 10 and ex["max_points"] == 65 and ex["regression"]["passed"],
+           "grader/score 10/65, the stage's own tests pass", f"{ex['points']}/{ex['max_points']}")
     table = regressions(record, None)
     print("\nexercise | wrong solution or cheat | score")
     for ex_id, idea, what, points, most, fails in table:
