@@ -6,7 +6,7 @@
 
 #include <stdint.h>
 
-#line 856 "chapters/00-boot.nw"
+#line 425 "chapters/00-workbench.nw"
 #define SEG_KCODE  0x08     /* GDT entry 1: kernel code */
 #define SEG_KDATA  0x10     /* GDT entry 2: kernel data */
 #line 145 "chapters/00-boot.nw"
