@@ -9,7 +9,14 @@ BOOK_FRONT    := book/metadata.yaml book/preface.md
 BOOK_BACK     := book/appendix.md build/book/indexes.md
 PANDOC_COMMON := --number-sections --toc --highlight-style=tango -f markdown+fenced_divs+bracketed_spans
 
-build/book/body.md build/book/indexes.md: $(BOOK_CHAPTERS) $(wildcard tangled/*/*) tools/book/nw2md.py
+# Numbers from the build: {{fact:KEY}} in the prose (tools/book/facts.py, HACKING.md).
+BOOK_FACTS := build/book/facts.json
+$(BOOK_FACTS): $(STAGES:%=build/chapter-%/kernel.elf) $(wildcard book/measured/*.json) tools/book/facts.py tools/expected-output.py
+	@mkdir -p $(@D)
+	@$(PYTHON) tools/book/facts.py $@
+
+build/book/body.md build/book/indexes.md: $(BOOK_CHAPTERS) $(wildcard tangled/*/*) tools/book/nw2md.py tools/book/refs.py \
+  $(BOOK_FACTS) $(wildcard exercises/*/exercise.conf exercises/*/README.md)
 	@mkdir -p build/book
 	@$(PYTHON) tools/book/nw2md.py body $(BOOK_CHAPTERS) > build/book/body.md
 	@$(PYTHON) tools/book/nw2md.py indexes $(BOOK_CHAPTERS) > build/book/indexes.md
@@ -21,7 +28,14 @@ book: deps-book   ## the PDF (build/book.pdf) and HTML (build/html/) editions, w
 
 # Figures: figures/NAME.fig (and one drawn from a running kernel) -> SVG for
 # the HTML edition, PDF for the PDF edition.
-FIGURES := $(patsubst figures/%.fig,%,$(wildcard figures/*.fig)) heap-live
+# The memory-layout figures and the others with addresses or sizes are drawn
+# from the build (tools/book/layoutfig.py), never written by hand.
+GEN_FIGURES := phys-1 phys-2 phys-3 virt-3 split-coalesce frame-stack
+FIGURES := $(patsubst figures/%.fig,%,$(wildcard figures/*.fig)) heap-live $(GEN_FIGURES)
+build/figures/.layout-stamp: $(BOOK_FACTS) tools/book/layoutfig.py
+	@mkdir -p $(@D)
+	@$(PYTHON) tools/book/layoutfig.py $(BOOK_FACTS) build/figures && touch $@
+$(GEN_FIGURES:%=build/figures/%.fig): build/figures/.layout-stamp ;
 figures: $(FIGURES:%=build/html/figures/%.svg) $(FIGURES:%=build/book/figures/%.pdf)   ## the diagrams, from their text sources
 build/figures/heap-live.fig: build/chapter-1/kernel.elf tools/book/heapfig.py
 	@mkdir -p $(@D)
@@ -29,7 +43,7 @@ build/figures/heap-live.fig: build/chapter-1/kernel.elf tools/book/heapfig.py
 build/html/figures/%.svg: figures/%.fig tools/book/figure.py
 	@mkdir -p $(@D)
 	@$(PYTHON) tools/book/figure.py $< $@
-build/html/figures/heap-live.svg: build/figures/heap-live.fig tools/book/figure.py
+build/html/figures/%.svg: build/figures/%.fig tools/book/figure.py
 	@mkdir -p $(@D)
 	@$(PYTHON) tools/book/figure.py $< $@
 build/book/figures/%.pdf: build/html/figures/%.svg

@@ -1,4 +1,4 @@
-#line 679 "chapters/00-boot.nw"
+#line 677 "chapters/00-boot.nw"
 /* main.c: kmain, the command line. */
 #include "kernel.h"
 #include "multiboot.h"
@@ -6,10 +6,10 @@
 #include "monitor.h"
 #line 476 "chapters/01-heap.nw"
 #include "kheap.h"
-#line 585 "chapters/02-pmm.nw"
+#line 590 "chapters/02-pmm.nw"
 #include "pmm.h"
 
-#line 686 "chapters/00-boot.nw"
+#line 684 "chapters/00-boot.nw"
 const struct multiboot_info *boot_info;
 bool test_mode;
 void cpu_init(void);
@@ -87,7 +87,7 @@ table_sorted(const void *const *start, const void *const *stop,
     }
     return n;
 }
-#line 641 "chapters/00-boot.nw"
+#line 639 "chapters/00-boot.nw"
 void kmain(uint32_t magic, uint32_t info_phys);
 
 void
@@ -97,7 +97,7 @@ kmain(uint32_t magic, uint32_t info_phys)
     cpu_init();
     kprintf("Sarrus memory manager, stage %d\n", KERNEL_STAGE);
     
-#line 661 "chapters/00-boot.nw"
+#line 659 "chapters/00-boot.nw"
 if (magic == MULTIBOOT_BOOTLOADER_MAGIC) {
     char name[64];
     boot_info = P2V(info_phys);
@@ -107,13 +107,13 @@ if (magic == MULTIBOOT_BOOTLOADER_MAGIC) {
 } else {
     kprintf("kmain: not started by a multiboot loader (eax=0x%x)\n", magic);
 }
-#line 650 "chapters/00-boot.nw"
+#line 648 "chapters/00-boot.nw"
     
 #line 472 "chapters/01-heap.nw"
 memory_init();
-#line 581 "chapters/02-pmm.nw"
+#line 586 "chapters/02-pmm.nw"
 pmm_init(boot_info);
-#line 651 "chapters/00-boot.nw"
+#line 649 "chapters/00-boot.nw"
     if (test_mode)
         ktest_main();
     monitor_run();

@@ -1,4 +1,4 @@
-#line 679 "chapters/00-boot.nw"
+#line 677 "chapters/00-boot.nw"
 /* main.c: kmain, the command line. */
 #include "kernel.h"
 #include "multiboot.h"
@@ -6,12 +6,12 @@
 #include "monitor.h"
 #line 476 "chapters/01-heap.nw"
 #include "kheap.h"
-#line 585 "chapters/02-pmm.nw"
+#line 590 "chapters/02-pmm.nw"
 #include "pmm.h"
-#line 745 "chapters/03-vmm.nw"
+#line 751 "chapters/03-vmm.nw"
 #include "vmm.h"
 
-#line 686 "chapters/00-boot.nw"
+#line 684 "chapters/00-boot.nw"
 const struct multiboot_info *boot_info;
 bool test_mode;
 void cpu_init(void);
@@ -89,7 +89,7 @@ table_sorted(const void *const *start, const void *const *stop,
     }
     return n;
 }
-#line 641 "chapters/00-boot.nw"
+#line 639 "chapters/00-boot.nw"
 void kmain(uint32_t magic, uint32_t info_phys);
 
 void
@@ -99,7 +99,7 @@ kmain(uint32_t magic, uint32_t info_phys)
     cpu_init();
     kprintf("Sarrus memory manager, stage %d\n", KERNEL_STAGE);
     
-#line 661 "chapters/00-boot.nw"
+#line 659 "chapters/00-boot.nw"
 if (magic == MULTIBOOT_BOOTLOADER_MAGIC) {
     char name[64];
     boot_info = P2V(info_phys);
@@ -109,13 +109,13 @@ if (magic == MULTIBOOT_BOOTLOADER_MAGIC) {
 } else {
     kprintf("kmain: not started by a multiboot loader (eax=0x%x)\n", magic);
 }
-#line 650 "chapters/00-boot.nw"
+#line 648 "chapters/00-boot.nw"
     
-#line 739 "chapters/03-vmm.nw"
+#line 745 "chapters/03-vmm.nw"
 pmm_init(boot_info);
 vmm_init();
 heap_init_virtual();
-#line 651 "chapters/00-boot.nw"
+#line 649 "chapters/00-boot.nw"
     if (test_mode)
         ktest_main();
     monitor_run();

@@ -26,6 +26,9 @@ import re
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import refs  # noqa: E402  {{fact:KEY}}, @ex:ID, {{exercises: ...}} (tools/book/refs.py)
+
 REPLACES = " [replaces]"
 
 
@@ -120,7 +123,7 @@ def main():
     chapter = None
     for c in chunks:
         if c["kind"] == "docs":
-            text = docs_markdown(c)
+            text = refs.resolve(docs_markdown(c), c["file"], files)   # facts, exercises
             if c["file"] != chapter:
                 chapter = c["file"]
                 text = "\n\n" + add_panel(text, chapter)
