@@ -12,7 +12,7 @@ const struct multiboot_info *boot_info;
 bool test_mode;
 void cpu_init(void);
 
-#line 915 "chapters/00-workbench.nw"
+#line 931 "chapters/00-workbench.nw"
 static const char *
 cmdline(void)
 {
@@ -39,7 +39,7 @@ cmdline_find(const char *prefix, char end)
     }
     return NULL;
 }
-#line 944 "chapters/00-workbench.nw"
+#line 960 "chapters/00-workbench.nw"
 bool
 cmdline_has(const char *word)
 {
@@ -60,7 +60,7 @@ cmdline_value(const char *key, char *buf, size_t size)
     buf[n] = '\0';
     return buf;
 }
-#line 995 "chapters/00-workbench.nw"
+#line 1011 "chapters/00-workbench.nw"
 static bool
 origin_before(const struct origin *a, const struct origin *b)
 {

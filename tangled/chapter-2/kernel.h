@@ -21,7 +21,7 @@ extern char _kernel_start[], _kernel_end[];     /* from kernel.ld */
 #define ALIGN_DOWN(x, a)  ((x) & ~((__typeof__(x))(a) - 1))
 #define ALIGN_UP(x, a)    ALIGN_DOWN((x) + ((__typeof__(x))(a) - 1), (a))
 #define IS_ALIGNED(x, a)  (((x) & ((__typeof__(x))(a) - 1)) == 0)
-#line 978 "chapters/00-workbench.nw"
+#line 994 "chapters/00-workbench.nw"
 struct origin {
     const char *file;
     int line;

@@ -25,6 +25,11 @@ Where the facts come from (stage N = 1, 2, 3):
                          heap_free (bytes free in the empty heap),
                          header_bytes, pmm_frames_free, pmm_usable_kib,
                          pmm_stack_at, frames_used_kib, heap_pages, ...
+  gdb.KEY                a real gdb session on stage 1 (as make chapter-1-gdb):
+                         kmain_stop (the stop at kmain, two lines),
+                         kmain_where, kmalloc_line (FILE:LINE of kmalloc_at),
+                         backtrace
+  stage1.boot.trap_report, trap_eip   the exception report of `trap`
   TOPIC.KEY              every book/measured/TOPIC.json (values are strings as
                          printed; "_command" says how the file is regenerated)
 
@@ -48,7 +53,8 @@ spec.loader.exec_module(eo)
 
 STAGES = sorted(int(os.path.basename(d)[len("chapter-"):]) for d in glob.glob("tangled/chapter-*")
                 if os.path.basename(d)[len("chapter-"):].isdigit())
-SYMBOLS = ["_kernel_start", "_kernel_end", "_etext", "_erodata", "stack_bottom", "stack_top", "stack_guard"]
+SYMBOLS = ["_kernel_start", "_kernel_end", "_etext", "_erodata", "stack_bottom", "stack_top", "stack_guard",
+           "monitor_trap"]
 
 # What each stage is asked at its monitor for the facts and the figures.
 BOOT = {
@@ -120,6 +126,43 @@ def boot_facts(stage, lines):
     return f
 
 
+def gdb_facts(stage=1):
+    """A real gdb session on stage STAGE, as `make chapter-N-gdb` starts it."""
+    qemu = (f"qemu-system-i386 -M pc -display none -no-reboot -nic none -m 32M -gdb stdio -S "
+            f"-kernel build/chapter-{stage}/kernel.elf -serial file:build/chapter-{stage}/gdb-serial.log")
+    out = subprocess.run(["timeout", "60", "gdb", "-q", "-batch", "-nx", "-ex", "set confirm off",
+                          "-ex", f"target remote | exec {qemu}", "-ex", "break kmain", "-ex", "continue",
+                          "-ex", "info line kmalloc_at", "-ex", "bt", "-ex", "kill",
+                          f"build/chapter-{stage}/kernel.elf"], capture_output=True, text=True).stdout
+    lines = [l for l in out.splitlines() if not l.startswith("warning:")]
+    stop = [i for i, l in enumerate(lines) if l.startswith("Breakpoint 1, kmain (")]
+    heap = re.search(r'Line (\d+) of "(chapters/[^"]+)" starts at address', out)
+    if not stop or not heap:
+        sys.exit("facts: gdb did not stop at kmain or find kmalloc_at:\n" + out)
+    i = stop[0]
+    m = re.match(r"(Breakpoint 1, kmain \(.*\)) (at chapters/\S+)$", lines[i])
+    stop_text = f"{m.group(1)}\n    {m.group(2)}" if m else lines[i]
+    bt = [l for l in lines if re.match(r"#\d+ ", l)]
+    return {"gdb.kmain_stop": stop_text + "\n" + lines[i + 1],
+            "gdb.kmain_where": re.search(r"at (chapters/\S+)", lines[i]).group(1),
+            "gdb.kmalloc_line": f"{heap.group(2)}:{heap.group(1)}",
+            "gdb.backtrace": "\n".join(bt)}
+
+
+def trap_report(stage=1):
+    lines = eo.replay(stage, {}, ["K> trap"], timeout=15)
+    start = [i for i, l in enumerate(lines) if l.startswith("*** CPU exception")]
+    if not start:
+        sys.exit("facts: no exception report after `trap`:\n" + "\n".join(lines))
+    report = []
+    for l in lines[start[0]:]:
+        if not l.strip():
+            break
+        report.append(l)
+    eip = re.search(r"eip (0x[0-9a-f]+)", report[1]).group(1)
+    return {f"stage{stage}.boot.trap_report": "\n".join(report), f"stage{stage}.boot.trap_eip": eip}
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 and not sys.argv[1].startswith("-") else "build/book/facts.json"
     facts = {}
@@ -144,6 +187,9 @@ def main():
             sys.exit(f"facts: the boot of stage {n} did not reach the end of its session:\n" + "\n".join(lines[-20:]))
         for k, v in boot_facts(n, lines).items():
             facts[f"stage{n}.boot.{k}"] = v
+    if 1 in STAGES:
+        facts.update(gdb_facts(1))
+        facts.update(trap_report(1))
     for path in sorted(glob.glob("book/measured/*.json")):
         topic = os.path.splitext(os.path.basename(path))[0]
         for k, v in json.load(open(path)).items():

@@ -142,3 +142,10 @@ def resolve(text, path, files):
         ch, k = nums[m.group(1)]
         return f"[exercise {ch}.{k}](#ex-{m.group(1)})"
     return EXREF.sub(exref, text)
+
+
+if __name__ == "__main__":
+    # refs.py IN.md: the same substitutions for the book's Markdown front and back matter.
+    import glob as _glob
+    src = sys.argv[1]
+    sys.stdout.write(resolve(open(src).read(), src, sorted(_glob.glob("chapters/[0-9][0-9]-*.nw"))))
