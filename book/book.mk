@@ -5,11 +5,11 @@
 ##@ The book
 .PHONY: book book-pdf book-html book-test figures
 BOOK_CHAPTERS := $(sort $(wildcard chapters/[0-9][0-9]-*.nw))
-BOOK_FRONT    := book/metadata.yaml book/preface.md
+BOOK_FRONT    := book/metadata.yaml book/preface.md book/design.md
 BOOK_BACK     := book/appendix.md build/book/indexes.md
 PANDOC_COMMON := --number-sections --toc --highlight-style=tango -f markdown+fenced_divs+bracketed_spans
 
-build/book/body.md build/book/indexes.md: $(BOOK_CHAPTERS) $(wildcard tangled/*/*) tools/book/nw2md.py
+build/book/body.md build/book/indexes.md: $(BOOK_CHAPTERS) $(wildcard tangled/*/*) tools/book/nw2md.py book/design.md
 	@mkdir -p build/book
 	@$(PYTHON) tools/book/nw2md.py body $(BOOK_CHAPTERS) > build/book/body.md
 	@$(PYTHON) tools/book/nw2md.py indexes $(BOOK_CHAPTERS) > build/book/indexes.md

@@ -4,9 +4,9 @@
 #include "multiboot.h"
 #include "ktest.h"
 #include "monitor.h"
-#line 476 "chapters/01-heap.nw"
+#line 478 "chapters/01-heap.nw"
 #include "kheap.h"
-#line 585 "chapters/02-pmm.nw"
+#line 586 "chapters/02-pmm.nw"
 #include "pmm.h"
 
 #line 1580 "chapters/00-boot.nw"
@@ -109,9 +109,9 @@ if (magic == MULTIBOOT_BOOTLOADER_MAGIC) {
 }
 #line 1490 "chapters/00-boot.nw"
     
-#line 472 "chapters/01-heap.nw"
+#line 474 "chapters/01-heap.nw"
 memory_init();
-#line 581 "chapters/02-pmm.nw"
+#line 582 "chapters/02-pmm.nw"
 pmm_init(boot_info);
 #line 1491 "chapters/00-boot.nw"
     if (test_mode)

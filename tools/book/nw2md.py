@@ -99,6 +99,8 @@ def links(nums):
 
 
 def main():
+    global TRAPS
+    TRAPS = traps()
     part = sys.argv[1]                          # "body" or "indexes"
     files = sorted(sys.argv[2:])
     chunks = parse(markup(files))
@@ -115,7 +117,7 @@ def main():
     chapter = None
     for c in chunks:
         if c["kind"] == "docs":
-            text = docs_markdown(c)
+            text = number_traps(docs_markdown(c), c["file"])
             if c["file"] != chapter:
                 chapter = c["file"]
                 text = "\n\n" + add_panel(text, chapter)
@@ -136,6 +138,30 @@ def number_figures(text):
                   lambda m: f"![Figure {number[m.group(2)]}: {m.group(1)}](figures/{m.group(2)}){{#fig:{m.group(2)}}}",
                   text)
     return re.sub(r"@fig:([\w-]+)", lambda m: f"[Figure {number.get(m.group(1), '??')}](#fig:{m.group(1)})", text)
+
+
+DESIGN = "book/design.md"       # the design overview: its numbered list of traps
+
+
+def traps():
+    """{id: number} of the traps `N. []{#trap:ID}` listed in DESIGN, which
+    must be numbered 1, 2, ... in order."""
+    found = re.findall(r"^ *(\d+)\. +\[\]\{#trap:([\w-]+)\}", open(DESIGN).read(), re.M)
+    for i, (n, name) in enumerate(found, 1):
+        if int(n) != i:
+            sys.exit(f"nw2md: {DESIGN}: trap {name} is numbered {n}, but it is the {i}th")
+    return {name: i for i, (n, name) in enumerate(found, 1)}
+
+
+def number_traps(text, path):
+    """@trap:ID becomes "trap N", linked to the trap in the design overview;
+    an ID the overview does not list stops the build."""
+    def ref(m):
+        number = TRAPS.get(m.group(1))
+        if number is None:
+            sys.exit(f"nw2md: {path}: unknown trap @trap:{m.group(1)} (the traps are listed in {DESIGN})")
+        return f"[trap {number}](#trap:{m.group(1)})"
+    return re.sub(r"@trap:([\w]+(?:-[\w]+)*)", ref, text) if "@trap:" in text else text
 
 
 def chapter_number(path):
