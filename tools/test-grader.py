@@ -9,7 +9,9 @@ applied to a starting point) and every wrong solution
 score less than full marks, and the tests its `# fails:` line names must
 fail.  Each comparison is a check in $RESULTS.
 
-    tools/test-grader.py [--only WORD]    (only the patches whose name holds WORD)"""
+    tools/test-grader.py [--only WORD]    (only the patches whose name holds WORD;
+                                           --only regrade: only the batch regrade's check)"""
+import csv
 import glob
 import importlib.util
 import json
@@ -85,7 +87,9 @@ def regressions(record, only):
                             only=fails or None, stop_on_fail=not fails)
         bad = [t["name"] for t in r["tests"] if t["name"] in fails and t["passed"]]
         ok = r["points"] < r["max_points"] and not bad
+        failed = [t["name"] for t in r["tests"] if not t["passed"] and not t["outcome"].startswith("skipped")]
         detail = f"{r['points']}/{r['max_points']}" + (f" (passed: {' '.join(bad)})" if bad else "") + \
+                 (f" (failed: {' '.join(failed)})" if not fails else "") + \
                  (f" ({r['error']})" if "error" in r else "")
         for f in h.get("ignored", "").split():
             ok &= f in (r.get("files") or {}).get("ignored", [])
@@ -99,6 +103,55 @@ def regressions(record, only):
         shutil.rmtree(os.path.join(ROOT, "build", "grade", "regressions", name), ignore_errors=True)
         shutil.rmtree(os.path.join(ROOT, "build", "grade", "regressions", ex), ignore_errors=True)
     return table
+
+
+def regrade_check(record):
+    """The batch regrade: a tarball, a git repository (its committed work only), a broken
+    tarball and an untouched folder; one gradebook, the broken one recorded, the batch goes on."""
+    grade = load_grader()
+    ex = "ch1-best-fit"
+    top = os.path.join(ROOT, "build", "grade", "regrade-selftest")
+    shutil.rmtree(top, ignore_errors=True)
+    subs = os.path.join(top, "subs")
+    os.makedirs(subs)
+
+    def tree(name, solved):
+        src = os.path.join(top, name, "exercises", ex, "src")
+        grade.make_start(ex, src)
+        if solved:
+            grade.apply_patch(os.path.join(ROOT, "exercises", "solutions", ex + ".patch"), src)
+        return os.path.join(top, name)
+
+    t = tree("tarball", True)
+    subprocess.run(["tar", "czf", os.path.join(subs, "alice.tar.gz"), "-C", t, "."], check=True)
+    repo = tree("bob", True)
+    git = ["git", "-C", repo, "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run(git + ["init", "-q"], check=True)
+    subprocess.run(git + ["add", "-A"], check=True)
+    subprocess.run(git + ["commit", "-qm", "solved"], check=True)
+    open(os.path.join(repo, "exercises", ex, "src", "kheap.c"), "w").write("not C: uncommitted, not graded\n")
+    shutil.move(repo, os.path.join(subs, "bob"))
+    open(os.path.join(subs, "carol.tar.gz"), "w").write("not a tarball\n")
+    shutil.move(tree("dave", False), os.path.join(subs, "dave"))
+    out = os.path.join(top, "gradebook")
+    grade.regrade(subs, out, [ex], 30, 2)
+    book = json.load(open(out + ".json"))
+    by = {s["submission"]: s for s in book["submissions"]}
+    most = by["alice"]["max_points"] if "alice" in by else 0
+    record(len(by) == 4 and most > 0, "grader/regrade: every submission has its row", " ".join(sorted(by)))
+    record(by.get("alice", {}).get("points") == most, "grader/regrade: a tarball of a solved tree, full marks",
+           f"{by.get('alice', {}).get('points')}/{most}")
+    record(by.get("bob", {}).get("points") == most and by["bob"].get("kind") == "git",
+           "grader/regrade: a git repository is graded at its last commit", f"{by.get('bob', {}).get('points')}/{most}")
+    record("error" in by.get("carol", {}), "grader/regrade: a broken tarball is recorded, the batch goes on",
+           by.get("carol", {}).get("error", ""))
+    dave = by.get("dave", {}).get("exercises", [{}])
+    record(by.get("dave", {}).get("points") == 0 and dave[0].get("note") == "the starting point, unchanged",
+           "grader/regrade: an untouched starting point scores 0 without a boot")
+    rows = list(csv.reader(open(out + ".csv")))
+    record(len(rows) == 5 and f"{ex}/ex_first_fit_at_boot" in rows[0] and "sources_sha256" in rows[0]
+           and "grader" in rows[0], "grader/regrade: the CSV gradebook has per-test points, hashes and the grader's version")
+    print(f"regrade: {book['seconds_per_submission']} s per submission")
 
 
 def main():
@@ -117,6 +170,9 @@ def main():
             with open(results, "a") as f:
                 f.write(f"{'PASS' if ok else 'FAIL'} {name}{'  ' + detail if detail else ''}\n")
 
+    if only == "regrade":
+        regrade_check(record)
+        sys.exit(1 if failures else 0)
     if only:
         regressions(record, only)
         sys.exit(1 if failures else 0)
@@ -140,6 +196,7 @@ def main():
         record(ok, f"grader/{name}: {words}", "" if ok else f"got {json.dumps(t)[:400]}")
     record(ex["points"] == 10 and ex["max_points"] == 65 and ex["regression"]["passed"],
            "grader/score 10/65, the stage's own tests pass", f"{ex['points']}/{ex['max_points']}")
+    regrade_check(record)
     table = regressions(record, None)
     print("\nexercise | wrong solution or cheat | score")
     for ex_id, idea, what, points, most, fails in table:
