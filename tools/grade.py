@@ -52,7 +52,8 @@ _spec = importlib.util.spec_from_file_location("boot_test", os.path.join(ROOT, "
 boot_test = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(boot_test)
 TROUBLE = re.compile(r"^\s*check failed|^panic|\*\*\* CPU exception|^page fault|\.\.\. FAILED$")
-MAX_LINES = 12          # marked lines shown per failed test (all of them are in the JSON file)
+MAX_LINES = 6           # marked lines shown per failed test (all of them are in the JSON file) ...
+MAX_EXERCISE_LINES = 30  # ... and per exercise
 GRADER_FILES = ("tools/grade.py", "tools/grade_host_main.c", "tools/boot-test.py", "exercises/exercises.mk")
 
 
@@ -407,7 +408,7 @@ def run_host_test(exe, name, work, timeout):
 def cap(lines):
     """At most MAX_LINES marked lines for the screen (the JSON file keeps them all)."""
     return lines if len(lines) <= MAX_LINES else lines[:MAX_LINES - 1] + [
-        dict(mark="...", line=f"{len(lines) - MAX_LINES + 1} more lines in the results file")]
+        dict(mark="...", line=f"{len(lines) - MAX_LINES + 1} more lines in the results file (build/grade/results.json)")]
 
 
 class Printer:
@@ -415,6 +416,7 @@ class Printer:
 
     def __init__(self, out=sys.stdout):
         self.out = out
+        self.budget = MAX_EXERCISE_LINES
 
     def __call__(self, text):
         if self.out:
@@ -426,11 +428,20 @@ def show_test(t, w):
     name = t["name"] + (" (host)" if t.get("kind") == "host" else "")
     w(f"   {'PASS' if t['passed'] else 'FAIL'}  {name:<48} {t['points']:>3}/{t['max_points']:<3}"
       f"{'' if t['passed'] else '  ' + t['outcome']}\n")
-    for l in cap(t["lines"]):
+    lines = cap(t["lines"])
+    budget = getattr(w, "budget", len(lines))
+    if t["lines"] and budget <= 0:
+        w("         (its lines are in the results file, build/grade/results.json)\n")
+        return
+    for l in lines[:budget]:
         w(f"         {l['mark']:<10} | {l['line']}\n")
+    if hasattr(w, "budget"):
+        w.budget -= len(lines)
 
 
 def show_header(result, w):
+    if hasattr(w, "budget"):
+        w.budget = MAX_EXERCISE_LINES
     w(f"\n== {result['id']}: {result['title']} ({result['difficulty']}, {result['effort']})\n")
 
 
