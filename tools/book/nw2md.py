@@ -26,6 +26,9 @@ import re
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import refs  # noqa: E402  {{fact:KEY}}, @ex:ID, {{exercises: ...}} (tools/book/refs.py)
+
 REPLACES = " [replaces]"
 
 
@@ -103,12 +106,17 @@ def main():
     TRAPS = traps()
     part = sys.argv[1]                          # "body" or "indexes"
     files = sorted(sys.argv[2:])
-    chunks = parse(markup(files))
+    chunks = parse(markup(files))               # in tangle order
+    # A chapter file that opens with \appendix (chapters/00-workbench.nw) is
+    # tangled where its name sorts but woven after the last chapter.
+    appendix = {f for f in files if is_appendix(f)}
+    tangle_order = [c for c in chunks if c["kind"] == "code"]
+    chunks = [c for c in chunks if c["file"] not in appendix] + [c for c in chunks if c["file"] in appendix]
     code = [c for c in chunks if c["kind"] == "code"]
     for i, c in enumerate(code, 1):
         c["num"] = i
     defs, uses = collections.defaultdict(list), collections.defaultdict(list)
-    for c in code:
+    for c in tangle_order:
         defs[base(c["name"])].append(c["num"])
         for kind, arg in c["parts"]:
             if kind == "use" and c["num"] not in uses[arg]:
@@ -117,7 +125,7 @@ def main():
     chapter = None
     for c in chunks:
         if c["kind"] == "docs":
-            text = number_traps(docs_markdown(c), c["file"])
+            text = number_traps(refs.resolve(docs_markdown(c), c["file"], files), c["file"])   # facts, exercises, traps
             if c["file"] != chapter:
                 chapter = c["file"]
                 text = "\n\n" + add_panel(text, chapter)
@@ -138,6 +146,11 @@ def number_figures(text):
                   lambda m: f"![Figure {number[m.group(2)]}: {m.group(1)}](figures/{m.group(2)}){{#fig:{m.group(2)}}}",
                   text)
     return re.sub(r"@fig:([\w-]+)", lambda m: f"[Figure {number.get(m.group(1), '??')}](#fig:{m.group(1)})", text)
+
+
+def is_appendix(path):
+    with open(path) as f:
+        return "\\appendix" in f.read(200)
 
 
 DESIGN = "book/design.md"       # the design overview: its numbered list of traps
@@ -173,6 +186,8 @@ def add_panel(text, path):
     """After the chapter's title, the HTML edition's "boot stage N" panel."""
     n = chapter_number(path)
     title, _, rest = text.partition("\n")
+    if is_appendix(path):
+        return text
     if n == 0:                  # the prologue is chapter 0 (numbers in the PDF)
         return "```{=latex}\n\\setcounter{chapter}{-1}\n```\n\n" + text
     panel = (f'\n\n```{{=html}}\n<div class="sarrus-boot" data-stage="{n}"></div>\n```\n')
@@ -198,7 +213,7 @@ def code_markdown(c, defs, uses):
     b = base(name)
     first = defs[b][0]
     if name.endswith(REPLACES):
-        earlier = [n for n in defs[b] if n < num]
+        earlier = defs[b][: defs[b].index(num)]        # earlier in tangle order
         sign = f"≡ *(replaces {links(earlier)})*"
     else:
         sign = "≡" if num == first else f"+≡ *(continues {links([first])})*"
