@@ -12,7 +12,8 @@ construction.  This check catches a number written by hand instead:
   the stages (then the code is what makes it true), or be a worked
   example checked below; the same for the hand-written figures/*.fig;
 * an approximate size ("about 60 KiB", "~50 KiB") must be a fact: the
-  build knows the exact number.
+  build knows the exact number;
+* an exercise is cited as @ex:ID, never as "exercise 2" (numbers move).
 
 Needs build/book/facts.json (make build/book/facts.json).  Prints one line
 per finding and exits 1 if there is any; RESULTS=file gets PASS/FAIL lines.
@@ -66,6 +67,7 @@ literals |= set(EXAMPLES)
 
 HEX = re.compile(r"(?<![\w{])0x([0-9A-Fa-f]{5,9})\b")
 APPROX = re.compile(r"(?:about|~|roughly|some|nearly|almost)\s*(\d+)\s*KiB")
+EXNUM = re.compile(r"\b[Ee]xercises? \d+(?:\.\d+)?\b")
 findings = []
 for path in sorted(glob.glob("chapters/[0-9][0-9]-*.nw")):
     in_code = in_serial = False
@@ -87,6 +89,8 @@ for path in sorted(glob.glob("chapters/[0-9][0-9]-*.nw")):
             if v not in values and v not in literals:
                 findings.append(f"{path}:{n}: 0x{m.group(1)} is neither a fact nor a constant of the code: "
                                 "write {{fact:KEY}} (see `python3 tools/book/facts.py --list`)")
+        for m in EXNUM.finditer(line):
+            findings.append(f"{path}:{n}: \"{m.group(0)}\" names an exercise by a hand-written number: write @ex:ID")
         for m in APPROX.finditer(line):
             findings.append(f"{path}:{n}: \"{m.group(0)}\" is a hand-written build number: write {{{{fact:KEY}}}}")
 
