@@ -116,8 +116,10 @@ def physical(F, n):
         boxes.append((st, ke, "kernel .bss", KERNEL))
     heap = F(f"stage{n}.HEAP_START")
     size = F(f"stage{n}.INITIAL_HEAP_SIZE")
-    boxes.append((heap, heap + size, f"kernel heap, {kib(size)}" if n < 3 else
-                  f"{kib(size)} kept from chapter 1's heap (unused)", HEAP if n < 3 else WHITE))
+    if n < 3:
+        boxes.append((heap, heap + size, f"kernel heap, {kib(size)}", HEAP))
+    elif (heap, heap + size) in reserved:       # still reserved by stage 3, though the heap moved
+        boxes.append((heap, heap + size, f"{kib(size)} reserved for chapter 1's heap (unused)", WHITE))
     for lo, hi, t in firmware:
         if t != "usable" and 0x100000 <= lo < 0x80000000:
             boxes.append((lo, hi, f"{t} by the firmware ({kib(hi - lo)})", GREY))
