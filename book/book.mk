@@ -5,7 +5,7 @@
 ##@ The book
 .PHONY: book book-pdf book-html book-test figures
 BOOK_CHAPTERS := $(sort $(wildcard chapters/[0-9][0-9]-*.nw))
-BOOK_FRONT    := book/metadata.yaml book/preface.md
+BOOK_FRONT    := book/metadata.yaml book/preface.md book/design.md
 BOOK_BACK     := build/book/appendix.md build/book/indexes.md
 PANDOC_COMMON := --number-sections --toc --highlight-style=tango -f markdown+fenced_divs+bracketed_spans
 
@@ -20,7 +20,7 @@ build/book/appendix.md: book/appendix.md $(BOOK_FACTS) tools/book/refs.py
 	@$(PYTHON) tools/book/refs.py book/appendix.md > $@
 
 build/book/body.md build/book/indexes.md: $(BOOK_CHAPTERS) $(wildcard tangled/*/*) tools/book/nw2md.py tools/book/refs.py \
-  $(BOOK_FACTS) $(wildcard exercises/*/exercise.conf exercises/*/README.md)
+  book/design.md $(BOOK_FACTS) $(wildcard exercises/*/exercise.conf exercises/*/README.md)
 	@mkdir -p build/book
 	@$(PYTHON) tools/book/nw2md.py body $(BOOK_CHAPTERS) > build/book/body.md
 	@$(PYTHON) tools/book/nw2md.py indexes $(BOOK_CHAPTERS) > build/book/indexes.md

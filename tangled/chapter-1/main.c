@@ -4,7 +4,7 @@
 #include "multiboot.h"
 #include "ktest.h"
 #include "monitor.h"
-#line 476 "chapters/01-heap.nw"
+#line 715 "chapters/01-heap.nw"
 #include "kheap.h"
 
 #line 643 "chapters/00-boot.nw"
@@ -107,7 +107,7 @@ if (magic == MULTIBOOT_BOOTLOADER_MAGIC) {
 }
 #line 607 "chapters/00-boot.nw"
     
-#line 472 "chapters/01-heap.nw"
+#line 711 "chapters/01-heap.nw"
 memory_init();
 #line 608 "chapters/00-boot.nw"
     if (test_mode)

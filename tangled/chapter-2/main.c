@@ -4,9 +4,9 @@
 #include "multiboot.h"
 #include "ktest.h"
 #include "monitor.h"
-#line 476 "chapters/01-heap.nw"
+#line 715 "chapters/01-heap.nw"
 #include "kheap.h"
-#line 590 "chapters/02-pmm.nw"
+#line 591 "chapters/02-pmm.nw"
 #include "pmm.h"
 
 #line 643 "chapters/00-boot.nw"
@@ -109,9 +109,9 @@ if (magic == MULTIBOOT_BOOTLOADER_MAGIC) {
 }
 #line 607 "chapters/00-boot.nw"
     
-#line 472 "chapters/01-heap.nw"
+#line 711 "chapters/01-heap.nw"
 memory_init();
-#line 586 "chapters/02-pmm.nw"
+#line 587 "chapters/02-pmm.nw"
 pmm_init(boot_info);
 #line 608 "chapters/00-boot.nw"
     if (test_mode)

@@ -14,7 +14,7 @@ align 4
     dd MB_HEADER_MAGIC
     dd MB_FLAGS
     dd -(MB_HEADER_MAGIC + MB_FLAGS)    ; the three words sum to 0
-%line 430+1 chapters/03-vmm.nw
+%line 431+1 chapters/03-vmm.nw
 KERNEL_STACK_SIZE equ 16384
 
 section .bss
@@ -25,7 +25,7 @@ stack_guard:
 stack_bottom:
     resb KERNEL_STACK_SIZE
 stack_top:
-%line 358+1 chapters/03-vmm.nw
+%line 359+1 chapters/03-vmm.nw
 section .data
 align 4096
 boot_page_directory:
@@ -37,7 +37,7 @@ boot_page_directory:
 %assign i i + 1
 %endrep
     times 1024 - (KERNEL_VIRTUAL_BASE >> 22) - 64 dd 0
-%line 388+1 chapters/03-vmm.nw
+%line 389+1 chapters/03-vmm.nw
 section .boot progbits alloc exec nowrite align=16
 global _start
 extern kmain

@@ -4,11 +4,11 @@
 #include "multiboot.h"
 #include "ktest.h"
 #include "monitor.h"
-#line 476 "chapters/01-heap.nw"
+#line 715 "chapters/01-heap.nw"
 #include "kheap.h"
-#line 590 "chapters/02-pmm.nw"
+#line 591 "chapters/02-pmm.nw"
 #include "pmm.h"
-#line 751 "chapters/03-vmm.nw"
+#line 752 "chapters/03-vmm.nw"
 #include "vmm.h"
 
 #line 643 "chapters/00-boot.nw"
@@ -111,7 +111,7 @@ if (magic == MULTIBOOT_BOOTLOADER_MAGIC) {
 }
 #line 607 "chapters/00-boot.nw"
     
-#line 745 "chapters/03-vmm.nw"
+#line 746 "chapters/03-vmm.nw"
 pmm_init(boot_info);
 vmm_init();
 heap_init_virtual();

@@ -102,6 +102,8 @@ def links(nums):
 
 
 def main():
+    global TRAPS
+    TRAPS = traps()
     part = sys.argv[1]                          # "body" or "indexes"
     files = sorted(sys.argv[2:])
     chunks = parse(markup(files))               # in tangle order
@@ -123,7 +125,7 @@ def main():
     chapter = None
     for c in chunks:
         if c["kind"] == "docs":
-            text = refs.resolve(docs_markdown(c), c["file"], files)   # facts, exercises
+            text = number_traps(refs.resolve(docs_markdown(c), c["file"], files), c["file"])   # facts, exercises, traps
             if c["file"] != chapter:
                 chapter = c["file"]
                 text = "\n\n" + add_panel(text, chapter)
@@ -149,6 +151,30 @@ def number_figures(text):
 def is_appendix(path):
     with open(path) as f:
         return "\\appendix" in f.read(200)
+
+
+DESIGN = "book/design.md"       # the design overview: its numbered list of traps
+
+
+def traps():
+    """{id: number} of the traps `N. []{#trap:ID}` listed in DESIGN, which
+    must be numbered 1, 2, ... in order."""
+    found = re.findall(r"^ *(\d+)\. +\[\]\{#trap:([\w-]+)\}", open(DESIGN).read(), re.M)
+    for i, (n, name) in enumerate(found, 1):
+        if int(n) != i:
+            sys.exit(f"nw2md: {DESIGN}: trap {name} is numbered {n}, but it is the {i}th")
+    return {name: i for i, (n, name) in enumerate(found, 1)}
+
+
+def number_traps(text, path):
+    """@trap:ID becomes "trap N", linked to the trap in the design overview;
+    an ID the overview does not list stops the build."""
+    def ref(m):
+        number = TRAPS.get(m.group(1))
+        if number is None:
+            sys.exit(f"nw2md: {path}: unknown trap @trap:{m.group(1)} (the traps are listed in {DESIGN})")
+        return f"[trap {number}](#trap:{m.group(1)})"
+    return re.sub(r"@trap:([\w]+(?:-[\w]+)*)", ref, text) if "@trap:" in text else text
 
 
 def chapter_number(path):
