@@ -1,4 +1,4 @@
-#line 93 "chapters/00-boot.nw"
+#line 96 "chapters/00-boot.nw"
 /* x86.h: constants of the i386 architecture and tiny wrappers around
  * the instructions C cannot express.  Nothing else in the kernel uses asm. */
 #ifndef X86_H
@@ -9,11 +9,11 @@
 #line 471 "chapters/00-workbench.nw"
 #define SEG_KCODE  0x08     /* GDT entry 1: kernel code */
 #define SEG_KDATA  0x10     /* GDT entry 2: kernel data */
-#line 121 "chapters/00-boot.nw"
+#line 124 "chapters/00-boot.nw"
 #define CR0_PE  0x00000001u     /* protected mode enable */
 #define CR0_WP  0x00010000u     /* write protect: honour read-only pages in ring 0 */
 #define CR0_PG  0x80000000u     /* paging enable */
-#line 159 "chapters/00-boot.nw"
+#line 162 "chapters/00-boot.nw"
 #define EFLAGS_IF  0x00000200u  /* interrupts enabled */
 #line 20 "chapters/00-workbench.nw"
 static inline uint8_t
@@ -35,7 +35,7 @@ outl(uint16_t port, uint32_t v)
 {
     __asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port));
 }
-#line 127 "chapters/00-boot.nw"
+#line 130 "chapters/00-boot.nw"
 #ifndef HOST_TEST
 static inline uint32_t
 read_cr0(void)
@@ -79,5 +79,5 @@ hlt(void)
 }
 
 
-#line 108 "chapters/00-boot.nw"
+#line 111 "chapters/00-boot.nw"
 #endif

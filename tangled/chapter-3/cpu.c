@@ -189,7 +189,7 @@ trap(struct trapframe *tf)
     panic("trap: unexpected CPU exception %u at eip %p",
           tf->vector, (void *)(uintptr_t)tf->eip);
 }
-#line 939 "chapters/00-workbench.nw"
+#line 948 "chapters/00-workbench.nw"
 #define QEMU_DEBUG_EXIT_PORT 0xF4
 
 void
