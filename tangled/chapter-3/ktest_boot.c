@@ -1,9 +1,9 @@
-#line 1167 "chapters/00-workbench.nw"
+#line 1204 "chapters/00-workbench.nw"
 /* ktest_boot.c: tests of the prologue's scaffolding. */
 #include "ktest.h"
 #include "x86.h"
 
-#line 1175 "chapters/00-workbench.nw"
+#line 1212 "chapters/00-workbench.nw"
 KTEST(kprintf_formats)
 {
     char buf[64];
@@ -13,7 +13,7 @@ KTEST(kprintf_formats)
     KCHECK_EQ(ksnprintf(buf, 4, "%s", "truncated"), 9);
     KCHECK(ktest_streq(buf, "tru"));
 }
-#line 1187 "chapters/00-workbench.nw"
+#line 1224 "chapters/00-workbench.nw"
 KTEST(segments_are_ours)
 {
     uint16_t cs, ds, ss;

@@ -6,14 +6,14 @@
 
 #include <stdint.h>
 
-#line 471 "chapters/00-workbench.nw"
+#line 508 "chapters/00-workbench.nw"
 #define SEG_KCODE  0x08     /* GDT entry 1: kernel code */
 #define SEG_KDATA  0x10     /* GDT entry 2: kernel data */
-#line 124 "chapters/00-boot.nw"
+#line 123 "chapters/00-boot.nw"
 #define CR0_PE  0x00000001u     /* protected mode enable */
 #define CR0_WP  0x00010000u     /* write protect: honour read-only pages in ring 0 */
 #define CR0_PG  0x80000000u     /* paging enable */
-#line 162 "chapters/00-boot.nw"
+#line 129 "chapters/00-boot.nw"
 #define EFLAGS_IF  0x00000200u  /* interrupts enabled */
 #line 20 "chapters/00-workbench.nw"
 static inline uint8_t
@@ -35,7 +35,7 @@ outl(uint16_t port, uint32_t v)
 {
     __asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port));
 }
-#line 130 "chapters/00-boot.nw"
+#line 47 "chapters/00-workbench.nw"
 #ifndef HOST_TEST
 static inline uint32_t
 read_cr0(void)
@@ -65,7 +65,7 @@ uint32_t read_cr0(void);
 uint32_t read_cr2(void);
 uint32_t read_cr3(void);
 #endif
-#line 46 "chapters/00-workbench.nw"
+#line 83 "chapters/00-workbench.nw"
 static inline void
 cli(void)
 {
