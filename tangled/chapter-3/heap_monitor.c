@@ -40,7 +40,7 @@ MONITOR_COMMAND(free, "free ADDR: kfree a block")(int argc, char **argv)
     kfree((void *)a);
     return 0;
 }
-#line 1542 "chapters/01-heap.nw"
+#line 1546 "chapters/01-heap.nw"
 MONITOR_COMMAND(realloc, "realloc ADDR SIZE: krealloc a block")(int argc, char **argv)
 {
     uintptr_t a, n;
