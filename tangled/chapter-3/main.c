@@ -6,7 +6,7 @@
 #include "monitor.h"
 #line 476 "chapters/01-heap.nw"
 #include "kheap.h"
-#line 585 "chapters/02-pmm.nw"
+#line 724 "chapters/02-pmm.nw"
 #include "pmm.h"
 #line 745 "chapters/03-vmm.nw"
 #include "vmm.h"
