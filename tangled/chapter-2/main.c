@@ -6,7 +6,7 @@
 #include "monitor.h"
 #line 476 "chapters/01-heap.nw"
 #include "kheap.h"
-#line 724 "chapters/02-pmm.nw"
+#line 757 "chapters/02-pmm.nw"
 #include "pmm.h"
 
 #line 1580 "chapters/00-boot.nw"
@@ -111,7 +111,7 @@ if (magic == MULTIBOOT_BOOTLOADER_MAGIC) {
     
 #line 472 "chapters/01-heap.nw"
 memory_init();
-#line 720 "chapters/02-pmm.nw"
+#line 753 "chapters/02-pmm.nw"
 pmm_init(boot_info);
 #line 1491 "chapters/00-boot.nw"
     if (test_mode)
