@@ -8,7 +8,7 @@
 #include "kheap.h"
 #line 757 "chapters/02-pmm.nw"
 #include "pmm.h"
-#line 885 "chapters/03-vmm.nw"
+#line 888 "chapters/03-vmm.nw"
 #include "vmm.h"
 
 #line 1580 "chapters/00-boot.nw"
@@ -111,7 +111,7 @@ if (magic == MULTIBOOT_BOOTLOADER_MAGIC) {
 }
 #line 1490 "chapters/00-boot.nw"
     
-#line 879 "chapters/03-vmm.nw"
+#line 882 "chapters/03-vmm.nw"
 pmm_init(boot_info);
 vmm_init();
 heap_init_virtual();
