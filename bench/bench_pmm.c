@@ -373,7 +373,7 @@ double_free(uint32_t (*alloc)(void), int (*release)(uint32_t))
         return "refused";
     }
     uint32_t x = alloc(), y = alloc();
-    return x == y ? "not caught: handed out twice" : "not caught";
+    return x == y ? "handed out twice" : "not caught";
 }
 
 /* --- chapter 2's pmm.c ---------------------------------------------------- */
