@@ -6,7 +6,7 @@
 #include "monitor.h"
 #line 715 "chapters/01-heap.nw"
 #include "kheap.h"
-#line 763 "chapters/02-pmm.nw"
+#line 764 "chapters/02-pmm.nw"
 #include "pmm.h"
 #line 895 "chapters/03-vmm.nw"
 #include "vmm.h"
