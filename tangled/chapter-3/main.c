@@ -6,9 +6,9 @@
 #include "monitor.h"
 #line 715 "chapters/01-heap.nw"
 #include "kheap.h"
-#line 764 "chapters/02-pmm.nw"
+#line 766 "chapters/02-pmm.nw"
 #include "pmm.h"
-#line 895 "chapters/03-vmm.nw"
+#line 896 "chapters/03-vmm.nw"
 #include "vmm.h"
 
 #line 684 "chapters/00-boot.nw"
@@ -111,7 +111,7 @@ if (magic == MULTIBOOT_BOOTLOADER_MAGIC) {
 }
 #line 648 "chapters/00-boot.nw"
     
-#line 889 "chapters/03-vmm.nw"
+#line 890 "chapters/03-vmm.nw"
 pmm_init(boot_info);
 vmm_init();
 heap_init_virtual();
