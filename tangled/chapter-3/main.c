@@ -8,7 +8,7 @@
 #include "kheap.h"
 #line 766 "chapters/02-pmm.nw"
 #include "pmm.h"
-#line 896 "chapters/03-vmm.nw"
+#line 909 "chapters/03-vmm.nw"
 #include "vmm.h"
 
 #line 684 "chapters/00-boot.nw"
@@ -111,7 +111,7 @@ if (magic == MULTIBOOT_BOOTLOADER_MAGIC) {
 }
 #line 648 "chapters/00-boot.nw"
     
-#line 890 "chapters/03-vmm.nw"
+#line 903 "chapters/03-vmm.nw"
 pmm_init(boot_info);
 vmm_init();
 heap_init_virtual();

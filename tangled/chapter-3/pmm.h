@@ -51,7 +51,7 @@ extern unsigned pmm_errors;         /* refused frees so far */
 #line 931 "chapters/02-pmm.nw"
 /* Print a multiboot memory map as a table. */
 void print_map(const void *map, uint32_t length);
-#line 852 "chapters/03-vmm.nw"
+#line 865 "chapters/03-vmm.nw"
 /* Chapter 3: the paging code, as pmm.c needs it. */
 void *vmm_temp_map(phys_addr_t pa);
 bool vmm_ready(void);
