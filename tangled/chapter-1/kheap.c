@@ -1,4 +1,4 @@
-#line 1258 "chapters/01-heap.nw"
+#line 1260 "chapters/01-heap.nw"
 /* kheap.c: the kernel heap: first fit over an address-ordered block list. */
 #include "kheap.h"
 #include "kstring.h"
@@ -28,7 +28,7 @@ static struct {
     unsigned errors;
     
 } heap;
-#line 1277 "chapters/01-heap.nw"
+#line 1279 "chapters/01-heap.nw"
 static void *heap_error(int code, const heap_block_t *site, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static size_t heap_limit(void);
@@ -373,7 +373,7 @@ kfree_at(void *p, const char *file, int line)
     if (mergeable(b->prev))
         merge_with_next(b->prev);
 }
-#line 1030 "chapters/01-heap.nw"
+#line 1032 "chapters/01-heap.nw"
 void *
 krealloc_at(void *p, size_t size, const char *file, int line)
 {
@@ -396,7 +396,7 @@ krealloc_at(void *p, size_t size, const char *file, int line)
         return p;
     }
     
-#line 1056 "chapters/01-heap.nw"
+#line 1058 "chapters/01-heap.nw"
 void *q = kmalloc_at(size, file, line);
 if (!q)
     return NULL;
@@ -405,9 +405,9 @@ kfree_at(p, file, line);
 heap.stats.allocation_count--;          /* one block moved: not a new allocation */
 heap.stats.free_count--;
 return q;
-#line 1052 "chapters/01-heap.nw"
+#line 1054 "chapters/01-heap.nw"
 }
-#line 1075 "chapters/01-heap.nw"
+#line 1077 "chapters/01-heap.nw"
 /* Block B absorbs the free block after it, to hold at least NEED bytes. */
 static void
 grow_into_next(heap_block_t *b, size_t need)
@@ -425,7 +425,7 @@ grow_into_next(heap_block_t *b, size_t need)
     seal(b);
     heap.blocks--;
 }
-#line 1099 "chapters/01-heap.nw"
+#line 1101 "chapters/01-heap.nw"
 static void
 shrink(heap_block_t *b, size_t size)
 {
@@ -440,7 +440,7 @@ shrink(heap_block_t *b, size_t size)
     if (mergeable(tail->next))
         merge_with_next(tail);
 }
-#line 1122 "chapters/01-heap.nw"
+#line 1124 "chapters/01-heap.nw"
 void *
 kcalloc_at(size_t n, size_t size, const char *file, int line)
 {
@@ -452,7 +452,7 @@ kcalloc_at(size_t n, size_t size, const char *file, int line)
         memset(p, 0, n * size);
     return p;
 }
-#line 1156 "chapters/01-heap.nw"
+#line 1158 "chapters/01-heap.nw"
 int
 heap_check(void)
 {
@@ -463,7 +463,7 @@ heap_check(void)
         if (!block_valid(b))
             return check_failed(b, "the header is corrupt or its links are inconsistent");
         
-#line 1174 "chapters/01-heap.nw"
+#line 1176 "chapters/01-heap.nw"
 if (b->magic == HEAP_MAGIC_FREE) {
     if (prev && prev->magic == HEAP_MAGIC_FREE)
         return check_failed(b, "two free blocks are next to each other (a missed merge)");
@@ -473,25 +473,25 @@ if (b->magic == HEAP_MAGIC_FREE) {
 } else {
     used += b->size;
 }
-#line 1166 "chapters/01-heap.nw"
+#line 1168 "chapters/01-heap.nw"
         blocks++;
     }
     
-#line 1186 "chapters/01-heap.nw"
+#line 1188 "chapters/01-heap.nw"
 if (!heap.first || blocks != heap.blocks || used != heap.stats.heap_used ||
     free != heap.stats.heap_free || used + free + blocks * HDR != heap.stats.heap_size)
     return check_failed(NULL, "the statistics disagree with the blocks");
-#line 1169 "chapters/01-heap.nw"
+#line 1171 "chapters/01-heap.nw"
     return MEM_SUCCESS;
 }
-#line 1192 "chapters/01-heap.nw"
+#line 1194 "chapters/01-heap.nw"
 static int
 check_failed(const heap_block_t *b, const char *why)
 {
     heap_error(MEM_CORRUPT, NULL, "heap_check: block %p: %s", (void *)b, why);
     return MEM_CORRUPT;
 }
-#line 1209 "chapters/01-heap.nw"
+#line 1211 "chapters/01-heap.nw"
 void
 heap_dump(void)
 {
@@ -509,7 +509,7 @@ heap_dump(void)
         kprintf("\n");
     }
 }
-#line 1234 "chapters/01-heap.nw"
+#line 1236 "chapters/01-heap.nw"
 int
 heap_leaks(void)
 {

@@ -1,4 +1,4 @@
-#line 1157 "chapters/03-vmm.nw"
+#line 1158 "chapters/03-vmm.nw"
 /* vmm.c: x86 paging: the kernel's tables, mapping, and the heap's pages. */
 #include "vmm.h"
 #include "x86.h"
@@ -170,7 +170,7 @@ heap_unmap(uintptr_t va, size_t bytes)
     for (size_t off = 0; off < bytes; off += PAGE_SIZE)
         pmm_free_page(vmm_unmap_page(va + off));
 }
-#line 1096 "chapters/03-vmm.nw"
+#line 1097 "chapters/03-vmm.nw"
 void
 page_fault_explain(uint32_t addr, uint32_t err)
 {
@@ -183,7 +183,7 @@ page_fault_explain(uint32_t addr, uint32_t err)
         kprintf("    page table entry 0x%03x = 0x%08x\n", PTX(addr), page_table(PDX(addr))[PTX(addr)]);
     kprintf("    likely cause: %s\n", fault_cause(addr, err));
 }
-#line 1111 "chapters/03-vmm.nw"
+#line 1112 "chapters/03-vmm.nw"
 static const char *
 fault_cause(uint32_t addr, uint32_t err)
 {
@@ -200,7 +200,7 @@ fault_cause(uint32_t addr, uint32_t err)
     return "an address the kernel never mapped";
 }
 
-#line 1177 "chapters/03-vmm.nw"
+#line 1178 "chapters/03-vmm.nw"
 bool
 vmm_ready(void)
 {
