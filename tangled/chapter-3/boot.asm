@@ -1,7 +1,7 @@
 %line 242+1 chapters/00-boot.nw
 ; boot.asm: the multiboot header and the first instructions the kernel runs.
 bits 32
-%line 269+1 chapters/03-vmm.nw
+%line 421+1 chapters/03-vmm.nw
 KERNEL_VIRTUAL_BASE equ 0xC0000000  ; as in kernel.h and kernel.ld
 %line 181+1 chapters/00-boot.nw
 MB_HEADER_MAGIC equ 0x1BADB002
@@ -14,7 +14,7 @@ align 4
     dd MB_HEADER_MAGIC
     dd MB_FLAGS
     dd -(MB_HEADER_MAGIC + MB_FLAGS)    ; the three words sum to 0
-%line 431+1 chapters/03-vmm.nw
+%line 583+1 chapters/03-vmm.nw
 KERNEL_STACK_SIZE equ 16384
 
 section .bss
@@ -25,7 +25,7 @@ stack_guard:
 stack_bottom:
     resb KERNEL_STACK_SIZE
 stack_top:
-%line 359+1 chapters/03-vmm.nw
+%line 511+1 chapters/03-vmm.nw
 section .data
 align 4096
 boot_page_directory:
@@ -37,7 +37,7 @@ boot_page_directory:
 %assign i i + 1
 %endrep
     times 1024 - (KERNEL_VIRTUAL_BASE >> 22) - 64 dd 0
-%line 389+1 chapters/03-vmm.nw
+%line 541+1 chapters/03-vmm.nw
 section .boot progbits alloc exec nowrite align=16
 global _start
 extern kmain

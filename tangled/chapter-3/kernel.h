@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#line 249 "chapters/03-vmm.nw"
+#line 401 "chapters/03-vmm.nw"
 #define KERNEL_VIRTUAL_BASE   0xC0000000u   /* chapter 3: the kernel lives in the top GiB */
 #define KERNEL_PHYSICAL_BASE  0x00100000u   /* where the loader puts the kernel */
 #define DIRECT_MAP_SIZE       0x10000000u   /* physical [0, 256 MiB) is mapped at the base */
@@ -80,7 +80,7 @@ void panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)))
 /* Leave QEMU with CODE if it provides isa-debug-exit, else halt. */
 void qemu_exit(uint32_t code) __attribute__((noreturn));
 extern bool test_mode;              /* booted with "test" on the command line */
-#line 935 "chapters/03-vmm.nw"
+#line 1092 "chapters/03-vmm.nw"
 /* Chapter 3: decode a page fault for the exception report. */
 void page_fault_explain(uint32_t addr, uint32_t error_code);
 #line 581 "chapters/00-boot.nw"

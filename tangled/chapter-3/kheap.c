@@ -27,7 +27,7 @@ static struct {
     int last_error;
     unsigned errors;
     
-#line 819 "chapters/03-vmm.nw"
+#line 976 "chapters/03-vmm.nw"
 bool growing;               /* chapter 3: inside heap_grow */
 #line 442 "chapters/01-heap.nw"
 } heap;
@@ -41,7 +41,7 @@ static size_t largest_free(void);
 static void grow_into_next(heap_block_t *b, size_t need);
 static void shrink(heap_block_t *b, size_t size);
 static int check_failed(const heap_block_t *b, const char *why);
-#line 908 "chapters/03-vmm.nw"
+#line 1065 "chapters/03-vmm.nw"
 static bool heap_grow(size_t need);
 static void heap_extend(size_t bytes);
 #line 407 "chapters/01-heap.nw"
@@ -180,7 +180,7 @@ memory_init(void)
     kprintf("heap: %u KiB at physical 0x%08x, %u-byte headers, %u-byte alignment\n",
             INITIAL_HEAP_SIZE / 1024, HEAP_START, (unsigned)HDR, HEAP_ALIGN);
 }
-#line 827 "chapters/03-vmm.nw"
+#line 984 "chapters/03-vmm.nw"
 /* Add at least NEED payload bytes at the end of the heap with fresh pages.
  * False, with the heap unchanged, if there are no frames (or no room). */
 static bool
@@ -196,7 +196,7 @@ heap_grow(size_t need)
         heap_extend(bytes);
     return ok;
 }
-#line 849 "chapters/03-vmm.nw"
+#line 1006 "chapters/03-vmm.nw"
 static heap_block_t *
 last_block(void)
 {
@@ -225,7 +225,7 @@ heap_extend(size_t bytes)
     }
     seal(last);
 }
-#line 887 "chapters/03-vmm.nw"
+#line 1044 "chapters/03-vmm.nw"
 size_t
 heap_trim(void)
 {
@@ -252,7 +252,7 @@ memory_get_stats(memory_stats_t *stats)
     stats->heap_blocks = heap.blocks;
     stats->heap_errors = heap.errors;
     
-#line 553 "chapters/02-pmm.nw"
+#line 728 "chapters/02-pmm.nw"
 pmm_fill_stats(stats);
 #line 687 "chapters/01-heap.nw"
 }
@@ -273,7 +273,7 @@ static size_t
 heap_limit(void)
 {
     
-#line 823 "chapters/03-vmm.nw"
+#line 980 "chapters/03-vmm.nw"
 return HEAP_VIRTUAL_MAX - PAGE_SIZE;        /* the last page is a guard */
 #line 754 "chapters/01-heap.nw"
 }
@@ -332,7 +332,7 @@ kmalloc_at(size_t size, const char *file, int line)
     bool corrupt = false;
     heap_block_t *b = first_fit(need, &corrupt);
     
-#line 800 "chapters/03-vmm.nw"
+#line 957 "chapters/03-vmm.nw"
 if (!b && !corrupt && heap_grow(need))
     b = first_fit(need, &corrupt);
 if (!b) {

@@ -6,9 +6,9 @@
 #include "monitor.h"
 #line 715 "chapters/01-heap.nw"
 #include "kheap.h"
-#line 591 "chapters/02-pmm.nw"
+#line 766 "chapters/02-pmm.nw"
 #include "pmm.h"
-#line 752 "chapters/03-vmm.nw"
+#line 909 "chapters/03-vmm.nw"
 #include "vmm.h"
 
 #line 643 "chapters/00-boot.nw"
@@ -111,7 +111,7 @@ if (magic == MULTIBOOT_BOOTLOADER_MAGIC) {
 }
 #line 607 "chapters/00-boot.nw"
     
-#line 746 "chapters/03-vmm.nw"
+#line 903 "chapters/03-vmm.nw"
 pmm_init(boot_info);
 vmm_init();
 heap_init_virtual();

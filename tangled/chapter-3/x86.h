@@ -77,7 +77,7 @@ hlt(void)
 {
     __asm__ volatile("hlt");
 }
-#line 100 "chapters/03-vmm.nw"
+#line 254 "chapters/03-vmm.nw"
 #define PAGE_PRESENT   0x001u   /* the entry is valid */
 #define PAGE_WRITABLE  0x002u   /* writes allowed (in ring 0 only if CR0.WP is set) */
 #define PAGE_USER      0x004u   /* ring 3 may use it */
@@ -89,7 +89,7 @@ hlt(void)
 
 #define PDX(va)  (((uint32_t)(va) >> 22) & 0x3FF)   /* page directory index */
 #define PTX(va)  (((uint32_t)(va) >> 12) & 0x3FF)   /* page table index */
-#line 161 "chapters/03-vmm.nw"
+#line 313 "chapters/03-vmm.nw"
 #ifndef HOST_TEST
 static inline void
 invlpg(uintptr_t va)
@@ -113,7 +113,7 @@ void invlpg(uintptr_t va);
 void write_cr3(uint32_t v);
 void write_cr0(uint32_t v);
 #endif
-#line 202 "chapters/03-vmm.nw"
+#line 354 "chapters/03-vmm.nw"
 #define PF_PROTECTION  0x1u     /* 0: the page was not present */
 #define PF_WRITE       0x2u
 #define PF_USER        0x4u
