@@ -11,6 +11,7 @@
 #define HEAP_ALIGN         8                /* every payload is 8-byte aligned */
 #define HEAP_MAGIC_ALLOC   0xDEADBEEFu
 #define HEAP_MAGIC_FREE    0xFEEDFACEu
+#define HEAP_MAGIC_FENCED  0xBAADF00Du      /* damaged: never handed out again */
 #define HEAP_POISON        0x6B             /* fills freed payloads */
 #line 95 "chapters/01-heap.nw"
 #define MEM_SUCCESS      0
@@ -22,14 +23,14 @@
 /* The result of the last heap operation, and how many errors so far. */
 int heap_last_error(void);
 unsigned heap_error_count(void);
-#line 415 "chapters/01-heap.nw"
+#line 417 "chapters/01-heap.nw"
 typedef struct {
     uint32_t total_physical;    /* chapter 2: total physical memory */
     uint32_t used_physical;     /* chapter 2: used physical memory */
     uint32_t free_physical;     /* chapter 2: free physical memory */
-    uint32_t heap_size;         /* bytes the heap manages, headers included */
-    uint32_t heap_used;         /* payload bytes of allocated blocks */
-    uint32_t heap_free;         /* payload bytes of free blocks */
+    size_t heap_size;           /* bytes the heap manages, headers included */
+    size_t heap_used;           /* payload bytes of allocated (and fenced) blocks */
+    size_t heap_free;           /* payload bytes of free blocks */
     uint32_t allocation_count;  /* successful kmalloc/kcalloc/krealloc allocations */
     uint32_t free_count;        /* successful kfree calls */
     uint32_t heap_blocks;       /* blocks, allocated or free */
@@ -58,7 +59,10 @@ void kfree_at(void *p, const char *file, int line);
 void heap_init(void *start, size_t size);
 /* Place the seed's heap: 64 KiB at physical 5 MiB. */
 void memory_init(void);
-#line 908 "chapters/01-heap.nw"
+#line 904 "chapters/01-heap.nw"
+/* Give a fenced-off block back to the heap (tests, debugging). */
+int heap_unfence(void *p);
+#line 1081 "chapters/01-heap.nw"
 /* Check every invariant of the heap; MEM_SUCCESS or MEM_CORRUPT (printed). */
 int heap_check(void);
 /* Print every block (the seed's format), and the live blocks with their sites. */

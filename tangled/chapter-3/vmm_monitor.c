@@ -42,7 +42,7 @@ MONITOR_COMMAND(heapsize, "the heap's current size and the pages mapped")(int ar
 {
     memory_stats_t s;
     memory_get_stats(&s);
-    kprintf("heap: %u KiB; %u pages mapped, %u page tables\n", s.heap_size / 1024,
+    kprintf("heap: %zu KiB; %u pages mapped, %u page tables\n", s.heap_size / 1024,
             vmm_mapped_pages(), vmm_page_tables());
     return 0;
 }
