@@ -23,7 +23,7 @@
 /* The result of the last heap operation, and how many errors so far. */
 int heap_last_error(void);
 unsigned heap_error_count(void);
-#line 417 "chapters/01-heap.nw"
+#line 428 "chapters/01-heap.nw"
 typedef struct {
     uint32_t total_physical;    /* chapter 2: total physical memory */
     uint32_t used_physical;     /* chapter 2: used physical memory */
@@ -59,10 +59,10 @@ void kfree_at(void *p, const char *file, int line);
 void heap_init(void *start, size_t size);
 /* Place the seed's heap: 64 KiB at physical 5 MiB. */
 void memory_init(void);
-#line 904 "chapters/01-heap.nw"
+#line 915 "chapters/01-heap.nw"
 /* Give a fenced-off block back to the heap (tests, debugging). */
 int heap_unfence(void *p);
-#line 1081 "chapters/01-heap.nw"
+#line 1092 "chapters/01-heap.nw"
 /* Check every invariant of the heap; MEM_SUCCESS or MEM_CORRUPT (printed). */
 int heap_check(void);
 /* Print every block (the seed's format), and the live blocks with their sites. */

@@ -1,4 +1,4 @@
-#line 1191 "chapters/01-heap.nw"
+#line 1202 "chapters/01-heap.nw"
 /* kheap.c: the kernel heap: first fit over an address-ordered block list. */
 #include "kheap.h"
 #include "kstring.h"
@@ -29,7 +29,7 @@ static struct {
     unsigned errors;
     
 } heap;
-#line 1211 "chapters/01-heap.nw"
+#line 1222 "chapters/01-heap.nw"
 static void *heap_error(int code, const heap_block_t *site, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static size_t heap_limit(void);
@@ -139,13 +139,19 @@ poison(void *p, size_t n)
 static size_t
 first_unpoisoned(const void *p, size_t n)
 {
+    typedef uintptr_t __attribute__((may_alias)) word_t;
+    const word_t poison_word = (word_t)-1 / 0xFF * HEAP_POISON;
     const uint8_t *b = p;
     size_t i = 0;
+    while (i < n && ((uintptr_t)(b + i) % sizeof(word_t)) && b[i] == HEAP_POISON)
+        i++;
+    while (i + sizeof(word_t) <= n && *(const word_t *)(b + i) == poison_word)
+        i += sizeof(word_t);
     while (i < n && b[i] == HEAP_POISON)
         i++;
     return i;
 }
-#line 389 "chapters/01-heap.nw"
+#line 400 "chapters/01-heap.nw"
 void
 heap_init(void *start, size_t size)
 {
@@ -162,15 +168,15 @@ heap_init(void *start, size_t size)
     seal(heap.first);
     poison(payload_of(heap.first), heap.first->size);
     
-#line 435 "chapters/01-heap.nw"
+#line 446 "chapters/01-heap.nw"
 heap.stats = (memory_stats_t){ 0 };
 heap.stats.heap_size = size;
 heap.stats.heap_free = heap.first->size;
 heap.blocks = 1;
 heap.last_error = MEM_SUCCESS;
-#line 405 "chapters/01-heap.nw"
+#line 416 "chapters/01-heap.nw"
 }
-#line 464 "chapters/01-heap.nw"
+#line 475 "chapters/01-heap.nw"
 void
 memory_init(void)
 {
@@ -178,7 +184,7 @@ memory_init(void)
     kprintf("heap: %u KiB at physical 0x%08x, %u-byte headers, %u-byte alignment\n",
             INITIAL_HEAP_SIZE / 1024, HEAP_START, (unsigned)HDR, HEAP_ALIGN);
 }
-#line 443 "chapters/01-heap.nw"
+#line 454 "chapters/01-heap.nw"
 void
 memory_get_stats(memory_stats_t *stats)
 {
@@ -188,9 +194,9 @@ memory_get_stats(memory_stats_t *stats)
     
 #line 547 "chapters/02-pmm.nw"
 pmm_fill_stats(stats);
-#line 450 "chapters/01-heap.nw"
+#line 461 "chapters/01-heap.nw"
 }
-#line 495 "chapters/01-heap.nw"
+#line 506 "chapters/01-heap.nw"
 /* SIZE rounded up to HEAP_ALIGN, or 0 (with an error) if it can never fit. */
 static size_t
 request_size(size_t size, const char *who)
@@ -202,16 +208,16 @@ request_size(size_t size, const char *who)
     }
     return ALIGN_UP(size, (size_t)HEAP_ALIGN);
 }
-#line 513 "chapters/01-heap.nw"
+#line 524 "chapters/01-heap.nw"
 static size_t
 heap_limit(void)
 {
     
-#line 521 "chapters/01-heap.nw"
+#line 532 "chapters/01-heap.nw"
 return heap.end - heap.start;
-#line 517 "chapters/01-heap.nw"
+#line 528 "chapters/01-heap.nw"
 }
-#line 535 "chapters/01-heap.nw"
+#line 546 "chapters/01-heap.nw"
 /* The first free block with at least SIZE payload bytes, or NULL. Sets
  * *CORRUPT if the walk met a block that is not valid (it is fenced off). */
 static heap_block_t *
@@ -231,7 +237,7 @@ first_fit(size_t size, bool *corrupt)
     }
     return NULL;
 }
-#line 563 "chapters/01-heap.nw"
+#line 574 "chapters/01-heap.nw"
 /* Cut B down to SIZE payload bytes; the rest becomes a free block after it. */
 static void
 split(heap_block_t *b, size_t size)
@@ -255,7 +261,7 @@ split(heap_block_t *b, size_t size)
     seal(b);
     heap.blocks++;
 }
-#line 599 "chapters/01-heap.nw"
+#line 610 "chapters/01-heap.nw"
 void *
 kmalloc_at(size_t size, const char *file, int line)
 {
@@ -270,18 +276,18 @@ kmalloc_at(size_t size, const char *file, int line)
     do {
         b = first_fit(need, &corrupt);
         
-#line 663 "chapters/01-heap.nw"
+#line 674 "chapters/01-heap.nw"
 if (!b) {
     if (!corrupt)
         heap_error(MEM_OUT_OF_MEM, NULL, "kmalloc: out of memory (%lu bytes requested, "
                    "largest free block %lu)", (unsigned long)size, (unsigned long)largest_free());
     return NULL;
 }
-#line 613 "chapters/01-heap.nw"
+#line 624 "chapters/01-heap.nw"
     } while (!poison_intact(b, need, "kmalloc"));
     return take(b, size, need, file, line);
 }
-#line 619 "chapters/01-heap.nw"
+#line 630 "chapters/01-heap.nw"
 /* Are the first N payload bytes of free block B still poison?  If not,
  * report it and fence the damaged part off. */
 static bool
@@ -299,7 +305,7 @@ poison_intact(heap_block_t *b, size_t n, const char *who)
     fence_free(b, ALIGN_UP(last, (size_t)HEAP_ALIGN));
     return false;
 }
-#line 639 "chapters/01-heap.nw"
+#line 650 "chapters/01-heap.nw"
 /* Turn free block B into an allocation of SIZE bytes (NEED rounded). */
 static void *
 take(heap_block_t *b, size_t size, size_t need, const char *file, int line)
@@ -317,7 +323,7 @@ take(heap_block_t *b, size_t size, size_t need, const char *file, int line)
     heap.stats.allocation_count++;
     return payload_of(b);
 }
-#line 672 "chapters/01-heap.nw"
+#line 683 "chapters/01-heap.nw"
 static size_t
 largest_free(void)
 {
@@ -327,7 +333,7 @@ largest_free(void)
             largest = b->size;
     return largest;
 }
-#line 698 "chapters/01-heap.nw"
+#line 709 "chapters/01-heap.nw"
 /* The live block whose payload is P; NULL, with an error, if there is none. */
 static heap_block_t *
 checked_block(void *p, const char *who, const char *file, int line)
@@ -355,7 +361,7 @@ checked_block(void *p, const char *who, const char *file, int line)
                           "(called at %s:%d)", who, p, file, line);
     return b;
 }
-#line 751 "chapters/01-heap.nw"
+#line 762 "chapters/01-heap.nw"
 /* Block B absorbs the (free) block after it. */
 static void
 merge_with_next(heap_block_t *b)
@@ -379,7 +385,7 @@ mergeable(heap_block_t *b)
 {
     return b && block_valid(b) && b->magic == HEAP_MAGIC_FREE;
 }
-#line 789 "chapters/01-heap.nw"
+#line 800 "chapters/01-heap.nw"
 void
 kfree_at(void *p, const char *file, int line)
 {
@@ -406,7 +412,7 @@ kfree_at(void *p, const char *file, int line)
     if (mergeable(b->prev))
         merge_with_next(b->prev);
 }
-#line 840 "chapters/01-heap.nw"
+#line 851 "chapters/01-heap.nw"
 /* Fence off block N, whose header is damaged.  B is the valid block before
  * it (NULL if N is the first); N's header is rebuilt from the block after
  * it, found by its back link. */
@@ -445,7 +451,7 @@ recount(void)
             heap.stats.heap_used += b->size;
     }
 }
-#line 885 "chapters/01-heap.nw"
+#line 896 "chapters/01-heap.nw"
 /* Fence off the first SIZE payload bytes of free block B. */
 static void
 fence_free(heap_block_t *b, size_t size)
@@ -458,7 +464,7 @@ fence_free(heap_block_t *b, size_t size)
     heap.stats.heap_used += b->size;
     heap.fenced++;
 }
-#line 909 "chapters/01-heap.nw"
+#line 920 "chapters/01-heap.nw"
 int
 heap_unfence(void *p)
 {
@@ -479,7 +485,7 @@ heap_unfence(void *p)
         merge_with_next(b->prev);
     return MEM_SUCCESS;
 }
-#line 963 "chapters/01-heap.nw"
+#line 974 "chapters/01-heap.nw"
 void *
 krealloc_at(void *p, size_t size, const char *file, int line)
 {
@@ -503,7 +509,7 @@ krealloc_at(void *p, size_t size, const char *file, int line)
         return p;
     }
     
-#line 990 "chapters/01-heap.nw"
+#line 1001 "chapters/01-heap.nw"
 void *q = kmalloc_at(size, file, line);
 if (!q)
     return NULL;
@@ -512,9 +518,9 @@ kfree_at(p, file, line);
 heap.stats.allocation_count--;          /* one block moved: not a new allocation */
 heap.stats.free_count--;
 return q;
-#line 986 "chapters/01-heap.nw"
+#line 997 "chapters/01-heap.nw"
 }
-#line 1009 "chapters/01-heap.nw"
+#line 1020 "chapters/01-heap.nw"
 /* Block B absorbs the free block after it, to hold at least NEED bytes. */
 static void
 grow_into_next(heap_block_t *b, size_t need)
@@ -531,7 +537,7 @@ grow_into_next(heap_block_t *b, size_t need)
     seal(b);
     heap.blocks--;
 }
-#line 1032 "chapters/01-heap.nw"
+#line 1043 "chapters/01-heap.nw"
 static void
 shrink(heap_block_t *b, size_t size)
 {
@@ -546,7 +552,7 @@ shrink(heap_block_t *b, size_t size)
     if (mergeable(tail->next))
         merge_with_next(tail);
 }
-#line 1055 "chapters/01-heap.nw"
+#line 1066 "chapters/01-heap.nw"
 void *
 kcalloc_at(size_t n, size_t size, const char *file, int line)
 {
@@ -558,7 +564,7 @@ kcalloc_at(size_t n, size_t size, const char *file, int line)
         memset(p, 0, n * size);
     return p;
 }
-#line 1089 "chapters/01-heap.nw"
+#line 1100 "chapters/01-heap.nw"
 int
 heap_check(void)
 {
@@ -569,7 +575,7 @@ heap_check(void)
         if (!block_valid(b))
             return check_failed(b, "the header is corrupt or its links are inconsistent");
         
-#line 1107 "chapters/01-heap.nw"
+#line 1118 "chapters/01-heap.nw"
 if (b->magic == HEAP_MAGIC_FREE) {
     if (prev && prev->magic == HEAP_MAGIC_FREE)
         return check_failed(b, "two free blocks are next to each other (a missed merge)");
@@ -579,25 +585,25 @@ if (b->magic == HEAP_MAGIC_FREE) {
 } else {
     used += b->size;
 }
-#line 1099 "chapters/01-heap.nw"
+#line 1110 "chapters/01-heap.nw"
         blocks++;
     }
     
-#line 1119 "chapters/01-heap.nw"
+#line 1130 "chapters/01-heap.nw"
 if (!heap.first || blocks != heap.blocks || used != heap.stats.heap_used ||
     free != heap.stats.heap_free || used + free + blocks * HDR != heap.stats.heap_size)
     return check_failed(NULL, "the statistics disagree with the blocks");
-#line 1102 "chapters/01-heap.nw"
+#line 1113 "chapters/01-heap.nw"
     return MEM_SUCCESS;
 }
-#line 1125 "chapters/01-heap.nw"
+#line 1136 "chapters/01-heap.nw"
 static int
 check_failed(const heap_block_t *b, const char *why)
 {
     heap_error(MEM_CORRUPT, NULL, "heap_check: block %p: %s", (void *)b, why);
     return MEM_CORRUPT;
 }
-#line 1142 "chapters/01-heap.nw"
+#line 1153 "chapters/01-heap.nw"
 void
 heap_dump(void)
 {
@@ -615,7 +621,7 @@ heap_dump(void)
         kprintf("\n");
     }
 }
-#line 1167 "chapters/01-heap.nw"
+#line 1178 "chapters/01-heap.nw"
 int
 heap_leaks(void)
 {

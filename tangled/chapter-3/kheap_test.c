@@ -1,10 +1,10 @@
-#line 1560 "chapters/01-heap.nw"
+#line 1571 "chapters/01-heap.nw"
 /* kheap_test.c: in-kernel tests of the heap. */
 #include "ktest.h"
 #include "kheap.h"
 #include "kstring.h"
 
-#line 1573 "chapters/01-heap.nw"
+#line 1584 "chapters/01-heap.nw"
 static char output[512];
 
 static bool
@@ -24,7 +24,7 @@ said(const char *phrase)
             return true;
     return false;
 }
-#line 1595 "chapters/01-heap.nw"
+#line 1606 "chapters/01-heap.nw"
 KTEST(heap_starts_pristine)
 {
     KCHECK(heap_is_pristine());
@@ -44,7 +44,7 @@ KTEST(heap_payloads_are_aligned)
         kfree(p[i]);
     KCHECK(heap_is_pristine());
 }
-#line 1617 "chapters/01-heap.nw"
+#line 1628 "chapters/01-heap.nw"
 KTEST(heap_split_and_coalesce)
 {
     memory_stats_t s;
@@ -61,7 +61,7 @@ KTEST(heap_split_and_coalesce)
     kfree(c);                                   /* merges both ways */
     KCHECK(heap_is_pristine());
 }
-#line 1636 "chapters/01-heap.nw"
+#line 1647 "chapters/01-heap.nw"
 KTEST(heap_rejects_impossible_sizes)
 {
     KCHECK(kmalloc((size_t)-1) == NULL);
@@ -83,7 +83,7 @@ KTEST(heap_large_allocation_grows)
     heap_trim();
     KCHECK(heap_is_pristine());
 }
-#line 1668 "chapters/01-heap.nw"
+#line 1679 "chapters/01-heap.nw"
 KTEST(heap_exhaustion_and_recovery)
 {
     static uint8_t *blocks[128];
@@ -104,7 +104,7 @@ KTEST(heap_exhaustion_and_recovery)
         kfree(blocks[i]);
     KCHECK(heap_is_pristine());
 }
-#line 1691 "chapters/01-heap.nw"
+#line 1702 "chapters/01-heap.nw"
 KTEST(heap_realloc_in_place_and_moving)
 {
     char *a = kmalloc(64), *b = kmalloc(64);
@@ -121,7 +121,7 @@ KTEST(heap_realloc_in_place_and_moving)
     kfree(d);
     KCHECK(heap_is_pristine());
 }
-#line 1713 "chapters/01-heap.nw"
+#line 1724 "chapters/01-heap.nw"
 KTEST(heap_detects_double_free)
 {
     void *p = kmalloc(32);
@@ -155,7 +155,7 @@ KTEST(heap_detects_foreign_and_misaligned_pointers)
     kfree(p);
     KCHECK(heap_is_pristine());
 }
-#line 1754 "chapters/01-heap.nw"
+#line 1765 "chapters/01-heap.nw"
 KTEST(heap_detects_merged_away_and_fake_blocks)
 {
     char *a = kmalloc(40), *b = kmalloc(40), *c = kmalloc(40);
@@ -172,7 +172,7 @@ KTEST(heap_detects_merged_away_and_fake_blocks)
     kfree(c);
     KCHECK(heap_is_pristine());
 }
-#line 1781 "chapters/01-heap.nw"
+#line 1792 "chapters/01-heap.nw"
 KTEST(heap_detects_header_overflow)
 {
     char *a = kmalloc(40), *b = kmalloc(40);
@@ -211,7 +211,7 @@ KTEST(heap_catches_a_one_byte_overrun_at_kfree)
     KCHECK_EQ(heap_unfence(b), MEM_SUCCESS);
     KCHECK(heap_is_pristine());
 }
-#line 1822 "chapters/01-heap.nw"
+#line 1833 "chapters/01-heap.nw"
 KTEST(heap_detects_write_after_free)
 {
     char *p = kmalloc(64);
@@ -228,7 +228,7 @@ KTEST(heap_detects_write_after_free)
     KCHECK_EQ(heap_unfence(p), MEM_SUCCESS);
     KCHECK(heap_is_pristine());
 }
-#line 1841 "chapters/01-heap.nw"
+#line 1852 "chapters/01-heap.nw"
 KTEST(heap_statistics_are_exact)
 {
     memory_stats_t s0, s;
@@ -256,7 +256,7 @@ KTEST(heap_leaks_lists_live_blocks)
     kfree(p);
     KCHECK(heap_is_pristine());
 }
-#line 1871 "chapters/01-heap.nw"
+#line 1882 "chapters/01-heap.nw"
 KTEST(memset_and_memcpy_at_every_alignment)
 {
     static uint8_t src[96], dst[96];

@@ -1,6 +1,7 @@
 /* test_heap.c: host tests of the kernel heap (chapter 1), with cmocka.
  * Built from tangled/chapter-1/kheap.c and kstring.c as 64-bit code under
  * AddressSanitizer and UndefinedBehaviorSanitizer (tests/host/heap.mk). */
+#define _GNU_SOURCE             /* memfd_create */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
