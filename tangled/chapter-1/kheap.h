@@ -13,6 +13,13 @@
 #define HEAP_MAGIC_FREE    0xFEEDFACEu
 #define HEAP_MAGIC_FENCED  0xBAADF00Du      /* damaged: never handed out again */
 #define HEAP_POISON        0x6B             /* fills freed payloads */
+#line 608 "chapters/01-heap.nw"
+extern uintptr_t heap_phys;     /* stages 1-2: where memory_init put the heap */
+#line 642 "chapters/01-heap.nw"
+#define HEAP_MAX_MODULES   8
+extern uint32_t heap_module_sums[HEAP_MAX_MODULES];
+extern uint32_t heap_modules_summed;
+uint32_t module_checksum(uint32_t i);
 #line 95 "chapters/01-heap.nw"
 #define MEM_SUCCESS      0
 #define MEM_ERROR       -1
@@ -59,10 +66,10 @@ void kfree_at(void *p, const char *file, int line);
 void heap_init(void *start, size_t size);
 /* Place the seed's heap: 64 KiB at physical 5 MiB. */
 void memory_init(void);
-#line 915 "chapters/01-heap.nw"
+#line 1107 "chapters/01-heap.nw"
 /* Give a fenced-off block back to the heap (tests, debugging). */
 int heap_unfence(void *p);
-#line 1092 "chapters/01-heap.nw"
+#line 1284 "chapters/01-heap.nw"
 /* Check every invariant of the heap; MEM_SUCCESS or MEM_CORRUPT (printed). */
 int heap_check(void);
 /* Print every block (the seed's format), and the live blocks with their sites. */

@@ -1,10 +1,11 @@
-#line 1571 "chapters/01-heap.nw"
+#line 1765 "chapters/01-heap.nw"
 /* kheap_test.c: in-kernel tests of the heap. */
 #include "ktest.h"
 #include "kheap.h"
 #include "kstring.h"
+#include "multiboot.h"
 
-#line 1584 "chapters/01-heap.nw"
+#line 1779 "chapters/01-heap.nw"
 static char output[512];
 
 static bool
@@ -24,7 +25,7 @@ said(const char *phrase)
             return true;
     return false;
 }
-#line 1606 "chapters/01-heap.nw"
+#line 1801 "chapters/01-heap.nw"
 KTEST(heap_starts_pristine)
 {
     KCHECK(heap_is_pristine());
@@ -44,7 +45,7 @@ KTEST(heap_payloads_are_aligned)
         kfree(p[i]);
     KCHECK(heap_is_pristine());
 }
-#line 1628 "chapters/01-heap.nw"
+#line 1823 "chapters/01-heap.nw"
 KTEST(heap_split_and_coalesce)
 {
     memory_stats_t s;
@@ -61,7 +62,7 @@ KTEST(heap_split_and_coalesce)
     kfree(c);                                   /* merges both ways */
     KCHECK(heap_is_pristine());
 }
-#line 1647 "chapters/01-heap.nw"
+#line 1842 "chapters/01-heap.nw"
 KTEST(heap_rejects_impossible_sizes)
 {
     KCHECK(kmalloc((size_t)-1) == NULL);
@@ -72,14 +73,14 @@ KTEST(heap_rejects_impossible_sizes)
     KCHECK_EQ(heap_last_error(), MEM_INVALID);
     KCHECK(heap_is_pristine());
 }
-#line 1670 "chapters/01-heap.nw"
+#line 1865 "chapters/01-heap.nw"
 KTEST(heap_large_allocation_fails_cleanly)
 {
     KCHECK(kmalloc(65536) == NULL);
     KCHECK_EQ(heap_last_error(), MEM_OUT_OF_MEM);
     KCHECK(heap_is_pristine());
 }
-#line 1679 "chapters/01-heap.nw"
+#line 1874 "chapters/01-heap.nw"
 KTEST(heap_exhaustion_and_recovery)
 {
     static uint8_t *blocks[128];
@@ -100,7 +101,7 @@ KTEST(heap_exhaustion_and_recovery)
         kfree(blocks[i]);
     KCHECK(heap_is_pristine());
 }
-#line 1702 "chapters/01-heap.nw"
+#line 1897 "chapters/01-heap.nw"
 KTEST(heap_realloc_in_place_and_moving)
 {
     char *a = kmalloc(64), *b = kmalloc(64);
@@ -117,7 +118,7 @@ KTEST(heap_realloc_in_place_and_moving)
     kfree(d);
     KCHECK(heap_is_pristine());
 }
-#line 1724 "chapters/01-heap.nw"
+#line 1919 "chapters/01-heap.nw"
 KTEST(heap_detects_double_free)
 {
     void *p = kmalloc(32);
@@ -151,7 +152,7 @@ KTEST(heap_detects_foreign_and_misaligned_pointers)
     kfree(p);
     KCHECK(heap_is_pristine());
 }
-#line 1765 "chapters/01-heap.nw"
+#line 1960 "chapters/01-heap.nw"
 KTEST(heap_detects_merged_away_and_fake_blocks)
 {
     char *a = kmalloc(40), *b = kmalloc(40), *c = kmalloc(40);
@@ -168,7 +169,7 @@ KTEST(heap_detects_merged_away_and_fake_blocks)
     kfree(c);
     KCHECK(heap_is_pristine());
 }
-#line 1792 "chapters/01-heap.nw"
+#line 1987 "chapters/01-heap.nw"
 KTEST(heap_detects_header_overflow)
 {
     char *a = kmalloc(40), *b = kmalloc(40);
@@ -207,7 +208,7 @@ KTEST(heap_catches_a_one_byte_overrun_at_kfree)
     KCHECK_EQ(heap_unfence(b), MEM_SUCCESS);
     KCHECK(heap_is_pristine());
 }
-#line 1833 "chapters/01-heap.nw"
+#line 2028 "chapters/01-heap.nw"
 KTEST(heap_detects_write_after_free)
 {
     char *p = kmalloc(64);
@@ -224,7 +225,7 @@ KTEST(heap_detects_write_after_free)
     KCHECK_EQ(heap_unfence(p), MEM_SUCCESS);
     KCHECK(heap_is_pristine());
 }
-#line 1852 "chapters/01-heap.nw"
+#line 2047 "chapters/01-heap.nw"
 KTEST(heap_statistics_are_exact)
 {
     memory_stats_t s0, s;
@@ -252,7 +253,18 @@ KTEST(heap_leaks_lists_live_blocks)
     kfree(p);
     KCHECK(heap_is_pristine());
 }
-#line 1882 "chapters/01-heap.nw"
+#line 2081 "chapters/01-heap.nw"
+KTEST(heap_left_the_modules_intact)
+{
+    for (uint32_t i = 0; i < heap_modules_summed; i++) {
+        const struct multiboot_module *m = P2V(boot_info->mods_addr);
+        kprintf("  module %u: %u KiB at 0x%08x, checksum 0x%08x\n", i,
+                (m[i].mod_end - m[i].mod_start) / 1024, m[i].mod_start, heap_module_sums[i]);
+        KCHECK_EQ(module_checksum(i), heap_module_sums[i]);
+        KCHECK(m[i].mod_end <= heap_phys || m[i].mod_start >= heap_phys + INITIAL_HEAP_SIZE);
+    }
+}
+#line 2094 "chapters/01-heap.nw"
 KTEST(memset_and_memcpy_at_every_alignment)
 {
     static uint8_t src[96], dst[96];

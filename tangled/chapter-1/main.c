@@ -4,7 +4,7 @@
 #include "multiboot.h"
 #include "ktest.h"
 #include "monitor.h"
-#line 489 "chapters/01-heap.nw"
+#line 681 "chapters/01-heap.nw"
 #include "kheap.h"
 
 #line 1580 "chapters/00-boot.nw"
@@ -107,7 +107,7 @@ if (magic == MULTIBOOT_BOOTLOADER_MAGIC) {
 }
 #line 1490 "chapters/00-boot.nw"
     
-#line 485 "chapters/01-heap.nw"
+#line 677 "chapters/01-heap.nw"
 memory_init();
 #line 1491 "chapters/00-boot.nw"
     if (test_mode)

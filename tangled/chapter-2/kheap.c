@@ -1,7 +1,8 @@
-#line 1202 "chapters/01-heap.nw"
+#line 1394 "chapters/01-heap.nw"
 /* kheap.c: the kernel heap: first fit over an address-ordered block list. */
 #include "kheap.h"
 #include "kstring.h"
+#include "multiboot.h"
 
 #line 145 "chapters/01-heap.nw"
 typedef struct heap_block {
@@ -29,7 +30,7 @@ static struct {
     unsigned errors;
     
 } heap;
-#line 1222 "chapters/01-heap.nw"
+#line 1416 "chapters/01-heap.nw"
 static void *heap_error(int code, const heap_block_t *site, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static size_t heap_limit(void);
@@ -151,6 +152,112 @@ first_unpoisoned(const void *p, size_t n)
         i++;
     return i;
 }
+#line 494 "chapters/01-heap.nw"
+/* The end of the usable RAM range that holds physical address S, or 0;
+ * *NEXT: the start of the lowest usable range above S (UINT64_MAX: none). */
+static uint64_t
+usable_end(uint64_t s, uint64_t *next)
+{
+    const struct multiboot_info *mbi = boot_info;
+    uint64_t end = 0;
+    *next = UINT64_MAX;
+    if (!(mbi->flags & MULTIBOOT_INFO_MEM_MAP)) {   /* the old fields: RAM above 1 MiB */
+        uint64_t top = 0x100000 + (uint64_t)mbi->mem_upper * 1024;
+        if (s < 0x100000)
+            *next = 0x100000;
+        return s >= 0x100000 && s < top ? top : 0;
+    }
+    const uint8_t *p = P2V(mbi->mmap_addr), *stop = p + mbi->mmap_length;
+    while (p + sizeof(struct multiboot_mmap_entry) <= stop) {
+        const struct multiboot_mmap_entry *e = (const void *)p;
+        if (e->type == MULTIBOOT_MEMORY_AVAILABLE && e->addr <= s && s - e->addr < e->len)
+            end = e->addr + e->len;
+        else if (e->type == MULTIBOOT_MEMORY_AVAILABLE && e->addr > s && e->addr < *next)
+            *next = e->addr;
+        if (e->size < 20)
+            break;
+        p += e->size + 4;
+    }
+    return end;
+}
+#line 530 "chapters/01-heap.nw"
+static void
+clash(uint64_t s, uint64_t e, uint64_t rs, uint64_t re, uint64_t *end)
+{
+    if (rs < e && s < re && re > *end)
+        *end = re;
+}
+
+static uint64_t
+string_end(uint32_t pa)
+{
+    return pa ? (uint64_t)pa + strlen(P2V(pa)) + 1 : 0;
+}
+
+/* 0 if [S, E) holds nothing of the kernel's or the loader's; else the end
+ * of the last thing in it. */
+static uint64_t
+in_use_until(uint64_t s, uint64_t e)
+{
+    const struct multiboot_info *mbi = boot_info;
+    uint64_t end = 0;
+    clash(s, e, V2P(_kernel_start), V2P(_kernel_end), &end);
+    clash(s, e, V2P(mbi), V2P(mbi) + sizeof(*mbi), &end);
+    if (mbi->flags & MULTIBOOT_INFO_MEM_MAP)
+        clash(s, e, mbi->mmap_addr, (uint64_t)mbi->mmap_addr + mbi->mmap_length, &end);
+    if (mbi->flags & MULTIBOOT_INFO_CMDLINE)
+        clash(s, e, mbi->cmdline, string_end(mbi->cmdline), &end);
+    if (mbi->flags & MULTIBOOT_INFO_LOADER)
+        clash(s, e, mbi->boot_loader_name, string_end(mbi->boot_loader_name), &end);
+    if (mbi->flags & MULTIBOOT_INFO_MODS) {
+        const struct multiboot_module *m = P2V(mbi->mods_addr);
+        clash(s, e, mbi->mods_addr, (uint64_t)mbi->mods_addr + mbi->mods_count * sizeof(*m), &end);
+        for (uint32_t i = 0; i < mbi->mods_count; i++) {
+            clash(s, e, m[i].mod_start, m[i].mod_end, &end);
+            clash(s, e, m[i].string, string_end(m[i].string), &end);
+        }
+    }
+    return end;
+}
+#line 577 "chapters/01-heap.nw"
+/* The lowest S >= FROM, 4 KiB-aligned, such that [S, S+SIZE) is free RAM;
+ * 0 if there is none below 4 GiB. */
+static uint64_t
+heap_room(uint64_t s, uint64_t size)
+{
+    while (s + size <= 0x100000000ull) {
+        uint64_t next, end = usable_end(s, &next), busy;
+        if (!end) {
+            if (next == UINT64_MAX)
+                return 0;
+            s = ALIGN_UP(next, (uint64_t)4096);
+        } else if (s + size > end) {
+            s = end;
+        } else if ((busy = in_use_until(s, s + size)) != 0) {
+            s = ALIGN_UP(busy, (uint64_t)4096);
+        } else {
+            return s;
+        }
+    }
+    return 0;
+}
+#line 649 "chapters/01-heap.nw"
+uint32_t heap_module_sums[HEAP_MAX_MODULES];
+uint32_t heap_modules_summed;
+
+/* FNV-1a over the words (and the last bytes) of module I. */
+uint32_t
+module_checksum(uint32_t i)
+{
+    const struct multiboot_module *m = P2V(boot_info->mods_addr);
+    const uint8_t *p = P2V(m[i].mod_start), *end = P2V(m[i].mod_end);
+    uint32_t h = 2166136261u;
+    for (; p + 4 <= end; p += 4)
+        h = (h ^ *(const uint32_t *)p) * 16777619u;
+    for (; p < end; p++)
+        h = (h ^ *p) * 16777619u;
+    return h;
+}
 #line 400 "chapters/01-heap.nw"
 void
 heap_init(void *start, size_t size)
@@ -176,13 +283,34 @@ heap.blocks = 1;
 heap.last_error = MEM_SUCCESS;
 #line 416 "chapters/01-heap.nw"
 }
-#line 475 "chapters/01-heap.nw"
+#line 612 "chapters/01-heap.nw"
+uintptr_t heap_phys = HEAP_START;
+
 void
 memory_init(void)
 {
-    heap_init(P2V(HEAP_START), INITIAL_HEAP_SIZE);
+    
+#line 668 "chapters/01-heap.nw"
+if (test_mode && boot_info && (boot_info->flags & MULTIBOOT_INFO_MODS)) {
+    while (heap_modules_summed < boot_info->mods_count && heap_modules_summed < HEAP_MAX_MODULES) {
+        heap_module_sums[heap_modules_summed] = module_checksum(heap_modules_summed);
+        heap_modules_summed++;
+    }
+}
+#line 618 "chapters/01-heap.nw"
+    if (boot_info) {
+        uint64_t at = heap_room(HEAP_START, INITIAL_HEAP_SIZE);
+        if (!at)
+            at = heap_room(0x100000, INITIAL_HEAP_SIZE);
+        if (!at)
+            panic("memory_init: no %u KiB of free RAM for the heap: the memory map has no "
+                  "usable RAM above 1 MiB that the kernel, the modules and the boot "
+                  "information leave free", INITIAL_HEAP_SIZE / 1024);
+        heap_phys = (uintptr_t)at;
+    }
+    heap_init(P2V(heap_phys), INITIAL_HEAP_SIZE);
     kprintf("heap: %u KiB at physical 0x%08x, %u-byte headers, %u-byte alignment\n",
-            INITIAL_HEAP_SIZE / 1024, HEAP_START, (unsigned)HDR, HEAP_ALIGN);
+            INITIAL_HEAP_SIZE / 1024, (unsigned)heap_phys, (unsigned)HDR, HEAP_ALIGN);
 }
 #line 454 "chapters/01-heap.nw"
 void
@@ -196,7 +324,7 @@ memory_get_stats(memory_stats_t *stats)
 pmm_fill_stats(stats);
 #line 461 "chapters/01-heap.nw"
 }
-#line 506 "chapters/01-heap.nw"
+#line 698 "chapters/01-heap.nw"
 /* SIZE rounded up to HEAP_ALIGN, or 0 (with an error) if it can never fit. */
 static size_t
 request_size(size_t size, const char *who)
@@ -208,16 +336,16 @@ request_size(size_t size, const char *who)
     }
     return ALIGN_UP(size, (size_t)HEAP_ALIGN);
 }
-#line 524 "chapters/01-heap.nw"
+#line 716 "chapters/01-heap.nw"
 static size_t
 heap_limit(void)
 {
     
-#line 532 "chapters/01-heap.nw"
+#line 724 "chapters/01-heap.nw"
 return heap.end - heap.start;
-#line 528 "chapters/01-heap.nw"
+#line 720 "chapters/01-heap.nw"
 }
-#line 546 "chapters/01-heap.nw"
+#line 738 "chapters/01-heap.nw"
 /* The first free block with at least SIZE payload bytes, or NULL. Sets
  * *CORRUPT if the walk met a block that is not valid (it is fenced off). */
 static heap_block_t *
@@ -237,7 +365,7 @@ first_fit(size_t size, bool *corrupt)
     }
     return NULL;
 }
-#line 574 "chapters/01-heap.nw"
+#line 766 "chapters/01-heap.nw"
 /* Cut B down to SIZE payload bytes; the rest becomes a free block after it. */
 static void
 split(heap_block_t *b, size_t size)
@@ -261,7 +389,7 @@ split(heap_block_t *b, size_t size)
     seal(b);
     heap.blocks++;
 }
-#line 610 "chapters/01-heap.nw"
+#line 802 "chapters/01-heap.nw"
 void *
 kmalloc_at(size_t size, const char *file, int line)
 {
@@ -276,18 +404,18 @@ kmalloc_at(size_t size, const char *file, int line)
     do {
         b = first_fit(need, &corrupt);
         
-#line 674 "chapters/01-heap.nw"
+#line 866 "chapters/01-heap.nw"
 if (!b) {
     if (!corrupt)
         heap_error(MEM_OUT_OF_MEM, NULL, "kmalloc: out of memory (%lu bytes requested, "
                    "largest free block %lu)", (unsigned long)size, (unsigned long)largest_free());
     return NULL;
 }
-#line 624 "chapters/01-heap.nw"
+#line 816 "chapters/01-heap.nw"
     } while (!poison_intact(b, need, "kmalloc"));
     return take(b, size, need, file, line);
 }
-#line 630 "chapters/01-heap.nw"
+#line 822 "chapters/01-heap.nw"
 /* Are the first N payload bytes of free block B still poison?  If not,
  * report it and fence the damaged part off. */
 static bool
@@ -305,7 +433,7 @@ poison_intact(heap_block_t *b, size_t n, const char *who)
     fence_free(b, ALIGN_UP(last, (size_t)HEAP_ALIGN));
     return false;
 }
-#line 650 "chapters/01-heap.nw"
+#line 842 "chapters/01-heap.nw"
 /* Turn free block B into an allocation of SIZE bytes (NEED rounded). */
 static void *
 take(heap_block_t *b, size_t size, size_t need, const char *file, int line)
@@ -323,7 +451,7 @@ take(heap_block_t *b, size_t size, size_t need, const char *file, int line)
     heap.stats.allocation_count++;
     return payload_of(b);
 }
-#line 683 "chapters/01-heap.nw"
+#line 875 "chapters/01-heap.nw"
 static size_t
 largest_free(void)
 {
@@ -333,7 +461,7 @@ largest_free(void)
             largest = b->size;
     return largest;
 }
-#line 709 "chapters/01-heap.nw"
+#line 901 "chapters/01-heap.nw"
 /* The live block whose payload is P; NULL, with an error, if there is none. */
 static heap_block_t *
 checked_block(void *p, const char *who, const char *file, int line)
@@ -361,7 +489,7 @@ checked_block(void *p, const char *who, const char *file, int line)
                           "(called at %s:%d)", who, p, file, line);
     return b;
 }
-#line 762 "chapters/01-heap.nw"
+#line 954 "chapters/01-heap.nw"
 /* Block B absorbs the (free) block after it. */
 static void
 merge_with_next(heap_block_t *b)
@@ -385,7 +513,7 @@ mergeable(heap_block_t *b)
 {
     return b && block_valid(b) && b->magic == HEAP_MAGIC_FREE;
 }
-#line 800 "chapters/01-heap.nw"
+#line 992 "chapters/01-heap.nw"
 void
 kfree_at(void *p, const char *file, int line)
 {
@@ -412,7 +540,7 @@ kfree_at(void *p, const char *file, int line)
     if (mergeable(b->prev))
         merge_with_next(b->prev);
 }
-#line 851 "chapters/01-heap.nw"
+#line 1043 "chapters/01-heap.nw"
 /* Fence off block N, whose header is damaged.  B is the valid block before
  * it (NULL if N is the first); N's header is rebuilt from the block after
  * it, found by its back link. */
@@ -451,7 +579,7 @@ recount(void)
             heap.stats.heap_used += b->size;
     }
 }
-#line 896 "chapters/01-heap.nw"
+#line 1088 "chapters/01-heap.nw"
 /* Fence off the first SIZE payload bytes of free block B. */
 static void
 fence_free(heap_block_t *b, size_t size)
@@ -464,7 +592,7 @@ fence_free(heap_block_t *b, size_t size)
     heap.stats.heap_used += b->size;
     heap.fenced++;
 }
-#line 920 "chapters/01-heap.nw"
+#line 1112 "chapters/01-heap.nw"
 int
 heap_unfence(void *p)
 {
@@ -485,7 +613,7 @@ heap_unfence(void *p)
         merge_with_next(b->prev);
     return MEM_SUCCESS;
 }
-#line 974 "chapters/01-heap.nw"
+#line 1166 "chapters/01-heap.nw"
 void *
 krealloc_at(void *p, size_t size, const char *file, int line)
 {
@@ -509,7 +637,7 @@ krealloc_at(void *p, size_t size, const char *file, int line)
         return p;
     }
     
-#line 1001 "chapters/01-heap.nw"
+#line 1193 "chapters/01-heap.nw"
 void *q = kmalloc_at(size, file, line);
 if (!q)
     return NULL;
@@ -518,9 +646,9 @@ kfree_at(p, file, line);
 heap.stats.allocation_count--;          /* one block moved: not a new allocation */
 heap.stats.free_count--;
 return q;
-#line 997 "chapters/01-heap.nw"
+#line 1189 "chapters/01-heap.nw"
 }
-#line 1020 "chapters/01-heap.nw"
+#line 1212 "chapters/01-heap.nw"
 /* Block B absorbs the free block after it, to hold at least NEED bytes. */
 static void
 grow_into_next(heap_block_t *b, size_t need)
@@ -537,7 +665,7 @@ grow_into_next(heap_block_t *b, size_t need)
     seal(b);
     heap.blocks--;
 }
-#line 1043 "chapters/01-heap.nw"
+#line 1235 "chapters/01-heap.nw"
 static void
 shrink(heap_block_t *b, size_t size)
 {
@@ -552,7 +680,7 @@ shrink(heap_block_t *b, size_t size)
     if (mergeable(tail->next))
         merge_with_next(tail);
 }
-#line 1066 "chapters/01-heap.nw"
+#line 1258 "chapters/01-heap.nw"
 void *
 kcalloc_at(size_t n, size_t size, const char *file, int line)
 {
@@ -564,7 +692,7 @@ kcalloc_at(size_t n, size_t size, const char *file, int line)
         memset(p, 0, n * size);
     return p;
 }
-#line 1100 "chapters/01-heap.nw"
+#line 1292 "chapters/01-heap.nw"
 int
 heap_check(void)
 {
@@ -575,7 +703,7 @@ heap_check(void)
         if (!block_valid(b))
             return check_failed(b, "the header is corrupt or its links are inconsistent");
         
-#line 1118 "chapters/01-heap.nw"
+#line 1310 "chapters/01-heap.nw"
 if (b->magic == HEAP_MAGIC_FREE) {
     if (prev && prev->magic == HEAP_MAGIC_FREE)
         return check_failed(b, "two free blocks are next to each other (a missed merge)");
@@ -585,25 +713,25 @@ if (b->magic == HEAP_MAGIC_FREE) {
 } else {
     used += b->size;
 }
-#line 1110 "chapters/01-heap.nw"
+#line 1302 "chapters/01-heap.nw"
         blocks++;
     }
     
-#line 1130 "chapters/01-heap.nw"
+#line 1322 "chapters/01-heap.nw"
 if (!heap.first || blocks != heap.blocks || used != heap.stats.heap_used ||
     free != heap.stats.heap_free || used + free + blocks * HDR != heap.stats.heap_size)
     return check_failed(NULL, "the statistics disagree with the blocks");
-#line 1113 "chapters/01-heap.nw"
+#line 1305 "chapters/01-heap.nw"
     return MEM_SUCCESS;
 }
-#line 1136 "chapters/01-heap.nw"
+#line 1328 "chapters/01-heap.nw"
 static int
 check_failed(const heap_block_t *b, const char *why)
 {
     heap_error(MEM_CORRUPT, NULL, "heap_check: block %p: %s", (void *)b, why);
     return MEM_CORRUPT;
 }
-#line 1153 "chapters/01-heap.nw"
+#line 1345 "chapters/01-heap.nw"
 void
 heap_dump(void)
 {
@@ -621,7 +749,7 @@ heap_dump(void)
         kprintf("\n");
     }
 }
-#line 1178 "chapters/01-heap.nw"
+#line 1370 "chapters/01-heap.nw"
 int
 heap_leaks(void)
 {

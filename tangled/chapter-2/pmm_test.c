@@ -79,7 +79,7 @@ KTEST(pmm_refuses_bad_frees)
     KCHECK_EQ(pmm_free_page(pa + 12), MEM_INVALID);                 /* misaligned */
     KCHECK_EQ(pmm_free_page(0), MEM_INVALID);                       /* frame 0 */
     KCHECK_EQ(pmm_free_page((phys_addr_t)V2P(_kernel_start)), MEM_INVALID);
-    KCHECK_EQ(pmm_free_page(HEAP_START), MEM_INVALID);              /* chapter 1's heap */
+    KCHECK_EQ(pmm_free_page(heap_phys), MEM_INVALID);               /* chapter 1's heap */
     KCHECK_EQ(pmm_free_page((phys_addr_t)pmm_metadata().start), MEM_INVALID);
     KCHECK_EQ(pmm_free_page(0xFFFFF000u), MEM_INVALID);             /* not RAM */
     KCHECK_EQ(pmm_free_page(pa), MEM_SUCCESS);

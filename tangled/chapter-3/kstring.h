@@ -1,4 +1,4 @@
-#line 1385 "chapters/01-heap.nw"
+#line 1579 "chapters/01-heap.nw"
 /* kstring.h: memory and string functions (the seed's "memory utilities"). */
 #ifndef KSTRING_H
 #define KSTRING_H

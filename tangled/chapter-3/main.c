@@ -4,7 +4,7 @@
 #include "multiboot.h"
 #include "ktest.h"
 #include "monitor.h"
-#line 489 "chapters/01-heap.nw"
+#line 681 "chapters/01-heap.nw"
 #include "kheap.h"
 #line 585 "chapters/02-pmm.nw"
 #include "pmm.h"

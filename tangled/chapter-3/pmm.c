@@ -259,7 +259,7 @@ pmm_reserve_boot(const struct multiboot_info *mbi, struct pmm_ranges *reserved)
 {
     range_add(reserved, 0, LOW_MEMORY_END);            /* frame 0, BIOS, VGA, ROMs */
     range_add(reserved, V2P(_kernel_start), V2P(_kernel_end));
-    range_add(reserved, HEAP_START, HEAP_START + INITIAL_HEAP_SIZE);
+    range_add(reserved, heap_phys, heap_phys + INITIAL_HEAP_SIZE);   /* chapter 1 */
     range_add(reserved, V2P(mbi), V2P(mbi) + sizeof(*mbi));
     if (mbi->flags & MULTIBOOT_INFO_MEM_MAP)
         range_add(reserved, mbi->mmap_addr, (uint64_t)mbi->mmap_addr + mbi->mmap_length);
