@@ -155,7 +155,7 @@ trap_report(const struct trapframe *tf)
     kprintf("    cr0 0x%08x  cr2 0x%08x  cr3 0x%08x\n",
             read_cr0(), read_cr2(), read_cr3());
     
-#line 922 "chapters/03-vmm.nw"
+#line 939 "chapters/03-vmm.nw"
 if (tf->vector == 14)
     page_fault_explain(read_cr2(), tf->error_code);
 #line 1092 "chapters/00-boot.nw"

@@ -80,7 +80,7 @@ void panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)))
 /* Leave QEMU with CODE if it provides isa-debug-exit, else halt. */
 void qemu_exit(uint32_t code) __attribute__((noreturn));
 extern bool test_mode;              /* booted with "test" on the command line */
-#line 927 "chapters/03-vmm.nw"
+#line 944 "chapters/03-vmm.nw"
 /* Chapter 3: decode a page fault for the exception report. */
 void page_fault_explain(uint32_t addr, uint32_t error_code);
 #line 1464 "chapters/00-boot.nw"

@@ -29,7 +29,7 @@ static struct {
     int last_error;
     unsigned errors;
     
-#line 812 "chapters/03-vmm.nw"
+#line 829 "chapters/03-vmm.nw"
 bool growing;               /* chapter 3: inside heap_grow */
 #line 221 "chapters/01-heap.nw"
 } heap;
@@ -46,7 +46,7 @@ static void grow_into_next(heap_block_t *b, size_t need);
 static void shrink(heap_block_t *b, size_t size);
 static int check_failed(const heap_block_t *b, const char *why);
 static void recount(void);
-#line 901 "chapters/03-vmm.nw"
+#line 918 "chapters/03-vmm.nw"
 static bool heap_grow(size_t need);
 static void heap_extend(size_t bytes);
 #line 185 "chapters/01-heap.nw"
@@ -318,7 +318,7 @@ if (test_mode && boot_info && (boot_info->flags & MULTIBOOT_INFO_MODS)) {
     kprintf("heap: %u KiB at physical 0x%08x, %u-byte headers, %u-byte alignment\n",
             INITIAL_HEAP_SIZE / 1024, (unsigned)heap_phys, (unsigned)HDR, HEAP_ALIGN);
 }
-#line 820 "chapters/03-vmm.nw"
+#line 837 "chapters/03-vmm.nw"
 /* Add at least NEED payload bytes at the end of the heap with fresh pages.
  * False, with the heap unchanged, if there are no frames (or no room). */
 static bool
@@ -334,7 +334,7 @@ heap_grow(size_t need)
         heap_extend(bytes);
     return ok;
 }
-#line 842 "chapters/03-vmm.nw"
+#line 859 "chapters/03-vmm.nw"
 static heap_block_t *
 last_block(void)
 {
@@ -363,7 +363,7 @@ heap_extend(size_t bytes)
     }
     seal(last);
 }
-#line 880 "chapters/03-vmm.nw"
+#line 897 "chapters/03-vmm.nw"
 size_t
 heap_trim(void)
 {
@@ -390,7 +390,7 @@ memory_get_stats(memory_stats_t *stats)
     stats->heap_blocks = heap.blocks;
     stats->heap_errors = heap.errors;
     
-#line 547 "chapters/02-pmm.nw"
+#line 570 "chapters/02-pmm.nw"
 pmm_fill_stats(stats);
 #line 461 "chapters/01-heap.nw"
 }
@@ -411,7 +411,7 @@ static size_t
 heap_limit(void)
 {
     
-#line 816 "chapters/03-vmm.nw"
+#line 833 "chapters/03-vmm.nw"
 return HEAP_VIRTUAL_MAX - PAGE_SIZE;        /* the last page is a guard */
 #line 720 "chapters/01-heap.nw"
 }
@@ -474,7 +474,7 @@ kmalloc_at(size_t size, const char *file, int line)
     do {
         b = first_fit(need, &corrupt);
         
-#line 793 "chapters/03-vmm.nw"
+#line 810 "chapters/03-vmm.nw"
 if (!b && !corrupt && heap_grow(need))
     b = first_fit(need, &corrupt);
 if (!b) {

@@ -46,7 +46,7 @@ typedef struct {
 
 /* Fill *STATS with the current figures. */
 void memory_get_stats(memory_stats_t *stats);
-#line 542 "chapters/02-pmm.nw"
+#line 565 "chapters/02-pmm.nw"
 /* Chapter 2: fill the physical-memory fields. */
 void pmm_fill_stats(memory_stats_t *stats);
 #line 67 "chapters/01-heap.nw"
@@ -69,7 +69,7 @@ void kfree_at(void *p, const char *file, int line);
 void heap_init(void *start, size_t size);
 /* Place the seed's heap: 64 KiB at physical 5 MiB. */
 void memory_init(void);
-#line 906 "chapters/03-vmm.nw"
+#line 923 "chapters/03-vmm.nw"
 /* Chapter 3: the heap's pages.  heap_map_more maps fresh frames over
  * [VA, VA + BYTES) (false, with nothing mapped, if frames run out);
  * heap_unmap gives them back; heap_trim returns free pages at the end. */

@@ -6,9 +6,9 @@
 #include "monitor.h"
 #line 681 "chapters/01-heap.nw"
 #include "kheap.h"
-#line 585 "chapters/02-pmm.nw"
+#line 608 "chapters/02-pmm.nw"
 #include "pmm.h"
-#line 745 "chapters/03-vmm.nw"
+#line 762 "chapters/03-vmm.nw"
 #include "vmm.h"
 
 #line 1580 "chapters/00-boot.nw"
@@ -111,7 +111,7 @@ if (magic == MULTIBOOT_BOOTLOADER_MAGIC) {
 }
 #line 1490 "chapters/00-boot.nw"
     
-#line 739 "chapters/03-vmm.nw"
+#line 756 "chapters/03-vmm.nw"
 pmm_init(boot_info);
 vmm_init();
 heap_init_virtual();

@@ -1,4 +1,4 @@
-#line 661 "chapters/02-pmm.nw"
+#line 684 "chapters/02-pmm.nw"
 /* pmm.c: the physical memory manager: a stack of free frames, fed by the
  * multiboot memory map. */
 #include "pmm.h"
@@ -18,7 +18,7 @@ static struct {
     struct pmm_range metadata;      /* where the stack and the bitmap live */
     uint64_t total;                 /* usable bytes, below 4 GiB */
 } pmm;
-#line 684 "chapters/02-pmm.nw"
+#line 707 "chapters/02-pmm.nw"
 static void range_add(struct pmm_ranges *list, uint64_t start, uint64_t end);
 static int pmm_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void reserve_string(struct pmm_ranges *reserved, uint32_t pa);
@@ -41,7 +41,7 @@ overlaps(uint64_t s1, uint64_t e1, uint64_t s2, uint64_t e2)
 {
     return s1 < e2 && s2 < e1;
 }
-#line 333 "chapters/02-pmm.nw"
+#line 349 "chapters/02-pmm.nw"
 static void
 clean_usable(const struct pmm_ranges *in)
 {
@@ -104,7 +104,7 @@ mark(phys_addr_t pa, bool free)
     else
         pmm.bitmap[f / 32] &= ~(1u << (f % 32));
 }
-#line 435 "chapters/02-pmm.nw"
+#line 458 "chapters/02-pmm.nw"
 void *
 pmm_frame(phys_addr_t pa)
 {
@@ -113,17 +113,19 @@ pmm_frame(phys_addr_t pa)
 if (pa < DIRECT_MAP_SIZE)
     return P2V(pa);
 return vmm_ready() ? vmm_temp_map(pa) : NULL;
-#line 439 "chapters/02-pmm.nw"
+#line 462 "chapters/02-pmm.nw"
 }
-#line 299 "chapters/02-pmm.nw"
-/* The lowest page-aligned [start, start+size) inside usable RAM below 4 GiB
- * that overlaps nothing reserved, or PHYS_LIMIT if there is none. */
+#line 313 "chapters/02-pmm.nw"
+/* The lowest page-aligned [start, start+size) inside usable RAM below
+ * PMM_METADATA_LIMIT that overlaps nothing reserved, or PHYS_LIMIT if
+ * there is none. */
 static uint64_t
 find_room(uint64_t size)
 {
     uint64_t best = PHYS_LIMIT;
     for (int i = 0; i < pmm.usable.n; i++) {
         uint64_t s = pmm.usable.r[i].start, e = pmm.usable.r[i].end;
+        e = e < PMM_METADATA_LIMIT ? e : PMM_METADATA_LIMIT;
         for (bool moved = true; moved && s + size <= e; ) {
             moved = false;
             for (int j = 0; j < pmm.reserved.n; j++) {
@@ -139,7 +141,7 @@ find_room(uint64_t size)
     }
     return best;
 }
-#line 377 "chapters/02-pmm.nw"
+#line 393 "chapters/02-pmm.nw"
 uint32_t
 pmm_setup(const struct pmm_ranges *usable, const struct pmm_ranges *reserved)
 {
@@ -151,7 +153,7 @@ pmm_setup(const struct pmm_ranges *usable, const struct pmm_ranges *reserved)
     pmm.frames = (uint32_t)(highest / PAGE_SIZE);
     pmm.capacity = (uint32_t)(pmm.total / PAGE_SIZE);
     
-#line 394 "chapters/02-pmm.nw"
+#line 410 "chapters/02-pmm.nw"
 uint64_t stack_bytes = ALIGN_UP((uint64_t)pmm.capacity * 4, (uint64_t)4);
 uint64_t bitmap_bytes = ALIGN_UP(((uint64_t)pmm.frames + 31) / 32 * 4, (uint64_t)4);
 uint64_t size = ALIGN_UP(stack_bytes + bitmap_bytes, (uint64_t)PAGE_SIZE);
@@ -159,17 +161,24 @@ uint64_t at = find_room(size);
 pmm.top = 0;
 if (pmm.capacity == 0 || at == PHYS_LIMIT) {
     pmm.capacity = pmm.frames = 0;          /* no RAM we may use: every allocation fails */
-    kprintf("pmm: no usable memory for the frame allocator\n");
+    if (pmm.total == 0)
+        kprintf("pmm: no usable memory for the frame allocator\n");
+    else
+        kprintf("pmm: no room for the frame allocator's %llu KiB of bookkeeping: no free "
+                "stretch of usable RAM below %s that the kernel, the modules and the boot "
+                "information leave free\n", (unsigned long long)(size / 1024), PMM_METADATA_WHERE);
     return 0;
 }
 pmm.metadata = (struct pmm_range){ at, at + size };
 range_add(&pmm.reserved, at, at + size);
 pmm.stack = pmm_frame((phys_addr_t)at);
+if (!pmm.stack)
+    panic("pmm_setup: the bookkeeping at 0x%llx cannot be reached", (unsigned long long)at);
 pmm.bitmap = (uint32_t *)((uint8_t *)pmm.stack + stack_bytes);
 memset(pmm.bitmap, 0, bitmap_bytes);
-#line 388 "chapters/02-pmm.nw"
+#line 404 "chapters/02-pmm.nw"
     
-#line 412 "chapters/02-pmm.nw"
+#line 435 "chapters/02-pmm.nw"
 for (int i = pmm.usable.n - 1; i >= 0; i--) {
     for (uint64_t pa = pmm.usable.r[i].end; pa > pmm.usable.r[i].start; ) {
         pa -= PAGE_SIZE;
@@ -179,10 +188,10 @@ for (int i = pmm.usable.n - 1; i >= 0; i--) {
         }
     }
 }
-#line 389 "chapters/02-pmm.nw"
+#line 405 "chapters/02-pmm.nw"
     return pmm.top;
 }
-#line 452 "chapters/02-pmm.nw"
+#line 475 "chapters/02-pmm.nw"
 phys_addr_t
 pmm_alloc_page(void)
 {
@@ -192,7 +201,7 @@ pmm_alloc_page(void)
     mark(pa, false);
     return pa;
 }
-#line 472 "chapters/02-pmm.nw"
+#line 495 "chapters/02-pmm.nw"
 int
 pmm_free_page(phys_addr_t pa)
 {
@@ -204,16 +213,16 @@ pmm_free_page(phys_addr_t pa)
     if (is_free(pa))
         return pmm_error("double free of frame 0x%08x", pa);
     
-#line 490 "chapters/02-pmm.nw"
+#line 513 "chapters/02-pmm.nw"
 void *mem = pmm_frame(pa);
 if (mem)
     memset(mem, PMM_POISON, PAGE_SIZE);
-#line 483 "chapters/02-pmm.nw"
+#line 506 "chapters/02-pmm.nw"
     pmm.stack[pmm.top++] = pa;
     mark(pa, true);
     return MEM_SUCCESS;
 }
-#line 500 "chapters/02-pmm.nw"
+#line 523 "chapters/02-pmm.nw"
 static int
 pmm_error(const char *fmt, ...)
 {
@@ -226,7 +235,7 @@ pmm_error(const char *fmt, ...)
     pmm_errors++;
     return MEM_INVALID;
 }
-#line 523 "chapters/02-pmm.nw"
+#line 546 "chapters/02-pmm.nw"
 void
 pmm_fill_stats(memory_stats_t *s)
 {
@@ -240,7 +249,7 @@ pmm_free_frames(void)
 {
     return pmm.top;
 }
-#line 647 "chapters/02-pmm.nw"
+#line 670 "chapters/02-pmm.nw"
 const struct pmm_ranges *
 pmm_reserved(void)
 {
@@ -286,7 +295,7 @@ reserve_string(struct pmm_ranges *reserved, uint32_t pa)
     if (pa)
         range_add(reserved, pa, (uint64_t)pa + strlen(P2V(pa)) + 1);
 }
-#line 558 "chapters/02-pmm.nw"
+#line 581 "chapters/02-pmm.nw"
 void
 pmm_init(const struct multiboot_info *mbi)
 {
@@ -307,7 +316,7 @@ pmm_init(const struct multiboot_info *mbi)
     kprintf("pmm: %u frames free (%u KiB) of %u KiB usable; stack and bitmap at 0x%08x\n",
             n, n * (PAGE_SIZE / 1024), (unsigned)(pmm.total / 1024), (unsigned)pmm.metadata.start);
 }
-#line 591 "chapters/02-pmm.nw"
+#line 614 "chapters/02-pmm.nw"
 void
 print_map(const void *map, uint32_t length)
 {

@@ -1,4 +1,4 @@
-#line 993 "chapters/03-vmm.nw"
+#line 1010 "chapters/03-vmm.nw"
 /* vmm.c: x86 paging: the kernel's tables, mapping, and the heap's pages. */
 #include "vmm.h"
 #include "x86.h"
@@ -27,7 +27,7 @@ zeroed_table(void)
 {
     phys_addr_t pa = pmm_alloc_page();
     if (pa == PMM_NO_FRAME || pa >= DIRECT_MAP_SIZE)
-        panic("vmm_init: no low frame for a page table");
+        panic("vmm_init: no free frame below 256 MiB for a page table");
     memset(P2V(pa), 0, PAGE_SIZE);
     vmm.tables++;
     return pa;
@@ -138,7 +138,7 @@ vmm_temp_map(phys_addr_t pa)
     invlpg(TEMP_WINDOW);
     return (void *)TEMP_WINDOW;
 }
-#line 749 "chapters/03-vmm.nw"
+#line 766 "chapters/03-vmm.nw"
 void
 heap_init_virtual(void)
 {
@@ -148,7 +148,7 @@ heap_init_virtual(void)
     kprintf("heap: %u KiB at virtual 0x%08x, grows on demand to %u MiB\n",
             INITIAL_HEAP_SIZE / 1024, HEAP_VIRTUAL_START, HEAP_VIRTUAL_MAX >> 20);
 }
-#line 764 "chapters/03-vmm.nw"
+#line 781 "chapters/03-vmm.nw"
 bool
 heap_map_more(uintptr_t va, size_t bytes)
 {
@@ -170,7 +170,7 @@ heap_unmap(uintptr_t va, size_t bytes)
     for (size_t off = 0; off < bytes; off += PAGE_SIZE)
         pmm_free_page(vmm_unmap_page(va + off));
 }
-#line 932 "chapters/03-vmm.nw"
+#line 949 "chapters/03-vmm.nw"
 void
 page_fault_explain(uint32_t addr, uint32_t err)
 {
@@ -183,7 +183,7 @@ page_fault_explain(uint32_t addr, uint32_t err)
         kprintf("    page table entry 0x%03x = 0x%08x\n", PTX(addr), page_table(PDX(addr))[PTX(addr)]);
     kprintf("    likely cause: %s\n", fault_cause(addr, err));
 }
-#line 947 "chapters/03-vmm.nw"
+#line 964 "chapters/03-vmm.nw"
 static const char *
 fault_cause(uint32_t addr, uint32_t err)
 {
@@ -200,7 +200,7 @@ fault_cause(uint32_t addr, uint32_t err)
     return "an address the kernel never mapped";
 }
 
-#line 1013 "chapters/03-vmm.nw"
+#line 1030 "chapters/03-vmm.nw"
 bool
 vmm_ready(void)
 {
