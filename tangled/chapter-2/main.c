@@ -6,7 +6,7 @@
 #include "monitor.h"
 #line 681 "chapters/01-heap.nw"
 #include "kheap.h"
-#line 608 "chapters/02-pmm.nw"
+#line 622 "chapters/02-pmm.nw"
 #include "pmm.h"
 
 #line 1580 "chapters/00-boot.nw"
@@ -111,7 +111,7 @@ if (magic == MULTIBOOT_BOOTLOADER_MAGIC) {
     
 #line 677 "chapters/01-heap.nw"
 memory_init();
-#line 604 "chapters/02-pmm.nw"
+#line 618 "chapters/02-pmm.nw"
 pmm_init(boot_info);
 #line 1491 "chapters/00-boot.nw"
     if (test_mode)

@@ -390,7 +390,7 @@ memory_get_stats(memory_stats_t *stats)
     stats->heap_blocks = heap.blocks;
     stats->heap_errors = heap.errors;
     
-#line 570 "chapters/02-pmm.nw"
+#line 584 "chapters/02-pmm.nw"
 pmm_fill_stats(stats);
 #line 461 "chapters/01-heap.nw"
 }

@@ -6,7 +6,7 @@
 #include "monitor.h"
 #line 681 "chapters/01-heap.nw"
 #include "kheap.h"
-#line 608 "chapters/02-pmm.nw"
+#line 622 "chapters/02-pmm.nw"
 #include "pmm.h"
 #line 762 "chapters/03-vmm.nw"
 #include "vmm.h"

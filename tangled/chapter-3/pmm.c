@@ -1,4 +1,4 @@
-#line 684 "chapters/02-pmm.nw"
+#line 698 "chapters/02-pmm.nw"
 /* pmm.c: the physical memory manager: a stack of free frames, fed by the
  * multiboot memory map. */
 #include "pmm.h"
@@ -18,7 +18,7 @@ static struct {
     struct pmm_range metadata;      /* where the stack and the bitmap live */
     uint64_t total;                 /* usable bytes, below 4 GiB */
 } pmm;
-#line 707 "chapters/02-pmm.nw"
+#line 721 "chapters/02-pmm.nw"
 static void range_add(struct pmm_ranges *list, uint64_t start, uint64_t end);
 static int pmm_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void reserve_string(struct pmm_ranges *reserved, uint32_t pa);
@@ -201,7 +201,13 @@ pmm_alloc_page(void)
     mark(pa, false);
     return pa;
 }
-#line 495 "chapters/02-pmm.nw"
+#line 503 "chapters/02-pmm.nw"
+bool
+pmm_allocated(phys_addr_t pa)
+{
+    return IS_ALIGNED(pa, PAGE_SIZE) && managed(pa) && pa / PAGE_SIZE < pmm.frames && !is_free(pa);
+}
+
 int
 pmm_free_page(phys_addr_t pa)
 {
@@ -213,16 +219,16 @@ pmm_free_page(phys_addr_t pa)
     if (is_free(pa))
         return pmm_error("double free of frame 0x%08x", pa);
     
-#line 513 "chapters/02-pmm.nw"
+#line 527 "chapters/02-pmm.nw"
 void *mem = pmm_frame(pa);
 if (mem)
     memset(mem, PMM_POISON, PAGE_SIZE);
-#line 506 "chapters/02-pmm.nw"
+#line 520 "chapters/02-pmm.nw"
     pmm.stack[pmm.top++] = pa;
     mark(pa, true);
     return MEM_SUCCESS;
 }
-#line 523 "chapters/02-pmm.nw"
+#line 537 "chapters/02-pmm.nw"
 static int
 pmm_error(const char *fmt, ...)
 {
@@ -235,7 +241,7 @@ pmm_error(const char *fmt, ...)
     pmm_errors++;
     return MEM_INVALID;
 }
-#line 546 "chapters/02-pmm.nw"
+#line 560 "chapters/02-pmm.nw"
 void
 pmm_fill_stats(memory_stats_t *s)
 {
@@ -249,7 +255,7 @@ pmm_free_frames(void)
 {
     return pmm.top;
 }
-#line 670 "chapters/02-pmm.nw"
+#line 684 "chapters/02-pmm.nw"
 const struct pmm_ranges *
 pmm_reserved(void)
 {
@@ -295,7 +301,7 @@ reserve_string(struct pmm_ranges *reserved, uint32_t pa)
     if (pa)
         range_add(reserved, pa, (uint64_t)pa + strlen(P2V(pa)) + 1);
 }
-#line 581 "chapters/02-pmm.nw"
+#line 595 "chapters/02-pmm.nw"
 void
 pmm_init(const struct multiboot_info *mbi)
 {
@@ -316,7 +322,7 @@ pmm_init(const struct multiboot_info *mbi)
     kprintf("pmm: %u frames free (%u KiB) of %u KiB usable; stack and bitmap at 0x%08x\n",
             n, n * (PAGE_SIZE / 1024), (unsigned)(pmm.total / 1024), (unsigned)pmm.metadata.start);
 }
-#line 614 "chapters/02-pmm.nw"
+#line 628 "chapters/02-pmm.nw"
 void
 print_map(const void *map, uint32_t length)
 {
