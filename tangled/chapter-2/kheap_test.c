@@ -6,7 +6,7 @@
 #include "multiboot.h"
 
 #line 1779 "chapters/01-heap.nw"
-static char output[512];
+static char output[2048];
 
 static bool
 heap_is_pristine(void)

@@ -6,7 +6,7 @@
 #include "multiboot.h"
 
 #line 1779 "chapters/01-heap.nw"
-static char output[512];
+static char output[2048];
 
 static bool
 heap_is_pristine(void)
@@ -73,7 +73,7 @@ KTEST(heap_rejects_impossible_sizes)
     KCHECK_EQ(heap_last_error(), MEM_INVALID);
     KCHECK(heap_is_pristine());
 }
-#line 1314 "chapters/03-vmm.nw"
+#line 1389 "chapters/03-vmm.nw"
 KTEST(heap_large_allocation_grows)
 {
     char *p = kmalloc(65536);

@@ -1,4 +1,4 @@
-#line 1010 "chapters/03-vmm.nw"
+#line 1012 "chapters/03-vmm.nw"
 /* vmm.c: x86 paging: the kernel's tables, mapping, and the heap's pages. */
 #include "vmm.h"
 #include "x86.h"
@@ -200,7 +200,7 @@ fault_cause(uint32_t addr, uint32_t err)
     return "an address the kernel never mapped";
 }
 
-#line 1030 "chapters/03-vmm.nw"
+#line 1032 "chapters/03-vmm.nw"
 bool
 vmm_ready(void)
 {
