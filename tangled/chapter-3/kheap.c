@@ -1,10 +1,10 @@
-#line 1394 "chapters/01-heap.nw"
+#line 1635 "chapters/01-heap.nw"
 /* kheap.c: the kernel heap: first fit over an address-ordered block list. */
 #include "kheap.h"
 #include "kstring.h"
 #include "multiboot.h"
 
-#line 145 "chapters/01-heap.nw"
+#line 369 "chapters/01-heap.nw"
 typedef struct heap_block {
     uint32_t magic;             /* HEAP_MAGIC_ALLOC, _FREE or _FENCED */
     uint32_t checksum;          /* over magic, size, next and prev */
@@ -19,7 +19,7 @@ typedef struct heap_block {
 #define HDR sizeof(heap_block_t)
 _Static_assert(sizeof(heap_block_t) % HEAP_ALIGN == 0,
                "the header must keep payloads HEAP_ALIGN-aligned");
-#line 212 "chapters/01-heap.nw"
+#line 436 "chapters/01-heap.nw"
 static struct {
     uintptr_t start, end;       /* the region [start, end) */
     heap_block_t *first;
@@ -29,11 +29,11 @@ static struct {
     int last_error;
     unsigned errors;
     
-#line 829 "chapters/03-vmm.nw"
+#line 836 "chapters/03-vmm.nw"
 bool growing;               /* chapter 3: inside heap_grow */
-#line 221 "chapters/01-heap.nw"
+#line 445 "chapters/01-heap.nw"
 } heap;
-#line 1416 "chapters/01-heap.nw"
+#line 1657 "chapters/01-heap.nw"
 static void *heap_error(int code, const heap_block_t *site, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static size_t heap_limit(void);
@@ -46,10 +46,10 @@ static void grow_into_next(heap_block_t *b, size_t need);
 static void shrink(heap_block_t *b, size_t size);
 static int check_failed(const heap_block_t *b, const char *why);
 static void recount(void);
-#line 918 "chapters/03-vmm.nw"
+#line 925 "chapters/03-vmm.nw"
 static bool heap_grow(size_t need);
 static void heap_extend(size_t bytes);
-#line 185 "chapters/01-heap.nw"
+#line 409 "chapters/01-heap.nw"
 static void *
 payload_of(heap_block_t *b)
 {
@@ -68,7 +68,7 @@ end_of(const heap_block_t *b)
 {
     return (uintptr_t)b + HDR + b->size;
 }
-#line 247 "chapters/01-heap.nw"
+#line 487 "chapters/01-heap.nw"
 static uint32_t
 checksum_of(const heap_block_t *b)
 {
@@ -84,7 +84,7 @@ seal(heap_block_t *b)
 {
     b->checksum = checksum_of(b);
 }
-#line 290 "chapters/01-heap.nw"
+#line 530 "chapters/01-heap.nw"
 static bool
 in_heap(const void *p)
 {
@@ -108,7 +108,7 @@ block_valid(const heap_block_t *b)
         return false;
     return true;
 }
-#line 323 "chapters/01-heap.nw"
+#line 563 "chapters/01-heap.nw"
 static void *
 heap_error(int code, const heap_block_t *site, const char *fmt, ...)
 {
@@ -135,7 +135,7 @@ heap_error_count(void)
 {
     return heap.errors;
 }
-#line 363 "chapters/01-heap.nw"
+#line 603 "chapters/01-heap.nw"
 static void
 poison(void *p, size_t n)
 {
@@ -158,7 +158,7 @@ first_unpoisoned(const void *p, size_t n)
         i++;
     return i;
 }
-#line 494 "chapters/01-heap.nw"
+#line 734 "chapters/01-heap.nw"
 /* The end of the usable RAM range that holds physical address S, or 0;
  * *NEXT: the start of the lowest usable range above S (UINT64_MAX: none). */
 static uint64_t
@@ -186,7 +186,7 @@ usable_end(uint64_t s, uint64_t *next)
     }
     return end;
 }
-#line 530 "chapters/01-heap.nw"
+#line 770 "chapters/01-heap.nw"
 static void
 clash(uint64_t s, uint64_t e, uint64_t rs, uint64_t re, uint64_t *end)
 {
@@ -225,7 +225,7 @@ in_use_until(uint64_t s, uint64_t e)
     }
     return end;
 }
-#line 577 "chapters/01-heap.nw"
+#line 817 "chapters/01-heap.nw"
 /* The lowest S >= FROM, 4 KiB-aligned, such that [S, S+SIZE) is free RAM;
  * 0 if there is none below 4 GiB. */
 static uint64_t
@@ -247,7 +247,7 @@ heap_room(uint64_t s, uint64_t size)
     }
     return 0;
 }
-#line 649 "chapters/01-heap.nw"
+#line 889 "chapters/01-heap.nw"
 uint32_t heap_module_sums[HEAP_MAX_MODULES];
 uint32_t heap_modules_summed;
 
@@ -264,7 +264,7 @@ module_checksum(uint32_t i)
         h = (h ^ *p) * 16777619u;
     return h;
 }
-#line 400 "chapters/01-heap.nw"
+#line 640 "chapters/01-heap.nw"
 void
 heap_init(void *start, size_t size)
 {
@@ -281,29 +281,29 @@ heap_init(void *start, size_t size)
     seal(heap.first);
     poison(payload_of(heap.first), heap.first->size);
     
-#line 446 "chapters/01-heap.nw"
+#line 686 "chapters/01-heap.nw"
 heap.stats = (memory_stats_t){ 0 };
 heap.stats.heap_size = size;
 heap.stats.heap_free = heap.first->size;
 heap.blocks = 1;
 heap.last_error = MEM_SUCCESS;
-#line 416 "chapters/01-heap.nw"
+#line 656 "chapters/01-heap.nw"
 }
-#line 612 "chapters/01-heap.nw"
+#line 852 "chapters/01-heap.nw"
 uintptr_t heap_phys = HEAP_START;
 
 void
 memory_init(void)
 {
     
-#line 668 "chapters/01-heap.nw"
+#line 908 "chapters/01-heap.nw"
 if (test_mode && boot_info && (boot_info->flags & MULTIBOOT_INFO_MODS)) {
     while (heap_modules_summed < boot_info->mods_count && heap_modules_summed < HEAP_MAX_MODULES) {
         heap_module_sums[heap_modules_summed] = module_checksum(heap_modules_summed);
         heap_modules_summed++;
     }
 }
-#line 618 "chapters/01-heap.nw"
+#line 858 "chapters/01-heap.nw"
     if (boot_info) {
         uint64_t at = heap_room(HEAP_START, INITIAL_HEAP_SIZE);
         if (!at)
@@ -318,7 +318,7 @@ if (test_mode && boot_info && (boot_info->flags & MULTIBOOT_INFO_MODS)) {
     kprintf("heap: %u KiB at physical 0x%08x, %u-byte headers, %u-byte alignment\n",
             INITIAL_HEAP_SIZE / 1024, (unsigned)heap_phys, (unsigned)HDR, HEAP_ALIGN);
 }
-#line 837 "chapters/03-vmm.nw"
+#line 844 "chapters/03-vmm.nw"
 /* Add at least NEED payload bytes at the end of the heap with fresh pages.
  * False, with the heap unchanged, if there are no frames (or no room). */
 static bool
@@ -334,7 +334,7 @@ heap_grow(size_t need)
         heap_extend(bytes);
     return ok;
 }
-#line 859 "chapters/03-vmm.nw"
+#line 866 "chapters/03-vmm.nw"
 static heap_block_t *
 last_block(void)
 {
@@ -363,7 +363,7 @@ heap_extend(size_t bytes)
     }
     seal(last);
 }
-#line 897 "chapters/03-vmm.nw"
+#line 904 "chapters/03-vmm.nw"
 size_t
 heap_trim(void)
 {
@@ -382,7 +382,7 @@ heap_trim(void)
     heap.stats.heap_free -= bytes;
     return bytes;
 }
-#line 454 "chapters/01-heap.nw"
+#line 694 "chapters/01-heap.nw"
 void
 memory_get_stats(memory_stats_t *stats)
 {
@@ -390,11 +390,11 @@ memory_get_stats(memory_stats_t *stats)
     stats->heap_blocks = heap.blocks;
     stats->heap_errors = heap.errors;
     
-#line 584 "chapters/02-pmm.nw"
+#line 590 "chapters/02-pmm.nw"
 pmm_fill_stats(stats);
-#line 461 "chapters/01-heap.nw"
+#line 701 "chapters/01-heap.nw"
 }
-#line 698 "chapters/01-heap.nw"
+#line 938 "chapters/01-heap.nw"
 /* SIZE rounded up to HEAP_ALIGN, or 0 (with an error) if it can never fit. */
 static size_t
 request_size(size_t size, const char *who)
@@ -406,16 +406,16 @@ request_size(size_t size, const char *who)
     }
     return ALIGN_UP(size, (size_t)HEAP_ALIGN);
 }
-#line 716 "chapters/01-heap.nw"
+#line 956 "chapters/01-heap.nw"
 static size_t
 heap_limit(void)
 {
     
-#line 833 "chapters/03-vmm.nw"
+#line 840 "chapters/03-vmm.nw"
 return HEAP_VIRTUAL_MAX - PAGE_SIZE;        /* the last page is a guard */
-#line 720 "chapters/01-heap.nw"
+#line 960 "chapters/01-heap.nw"
 }
-#line 738 "chapters/01-heap.nw"
+#line 979 "chapters/01-heap.nw"
 /* The first free block with at least SIZE payload bytes, or NULL. Sets
  * *CORRUPT if the walk met a block that is not valid (it is fenced off). */
 static heap_block_t *
@@ -435,7 +435,7 @@ first_fit(size_t size, bool *corrupt)
     }
     return NULL;
 }
-#line 766 "chapters/01-heap.nw"
+#line 1007 "chapters/01-heap.nw"
 /* Cut B down to SIZE payload bytes; the rest becomes a free block after it. */
 static void
 split(heap_block_t *b, size_t size)
@@ -459,7 +459,7 @@ split(heap_block_t *b, size_t size)
     seal(b);
     heap.blocks++;
 }
-#line 802 "chapters/01-heap.nw"
+#line 1043 "chapters/01-heap.nw"
 void *
 kmalloc_at(size_t size, const char *file, int line)
 {
@@ -474,7 +474,7 @@ kmalloc_at(size_t size, const char *file, int line)
     do {
         b = first_fit(need, &corrupt);
         
-#line 810 "chapters/03-vmm.nw"
+#line 817 "chapters/03-vmm.nw"
 if (!b && !corrupt && heap_grow(need))
     b = first_fit(need, &corrupt);
 if (!b) {
@@ -483,11 +483,11 @@ if (!b) {
                    "largest free block %lu)", (unsigned long)size, (unsigned long)largest_free());
     return NULL;
 }
-#line 816 "chapters/01-heap.nw"
+#line 1057 "chapters/01-heap.nw"
     } while (!poison_intact(b, need, "kmalloc"));
     return take(b, size, need, file, line);
 }
-#line 822 "chapters/01-heap.nw"
+#line 1063 "chapters/01-heap.nw"
 /* Are the first N payload bytes of free block B still poison?  If not,
  * report it and fence the damaged part off. */
 static bool
@@ -505,7 +505,7 @@ poison_intact(heap_block_t *b, size_t n, const char *who)
     fence_free(b, ALIGN_UP(last, (size_t)HEAP_ALIGN));
     return false;
 }
-#line 842 "chapters/01-heap.nw"
+#line 1083 "chapters/01-heap.nw"
 /* Turn free block B into an allocation of SIZE bytes (NEED rounded). */
 static void *
 take(heap_block_t *b, size_t size, size_t need, const char *file, int line)
@@ -523,7 +523,7 @@ take(heap_block_t *b, size_t size, size_t need, const char *file, int line)
     heap.stats.allocation_count++;
     return payload_of(b);
 }
-#line 875 "chapters/01-heap.nw"
+#line 1116 "chapters/01-heap.nw"
 static size_t
 largest_free(void)
 {
@@ -533,7 +533,7 @@ largest_free(void)
             largest = b->size;
     return largest;
 }
-#line 901 "chapters/01-heap.nw"
+#line 1142 "chapters/01-heap.nw"
 /* The live block whose payload is P; NULL, with an error, if there is none. */
 static heap_block_t *
 checked_block(void *p, const char *who, const char *file, int line)
@@ -561,7 +561,7 @@ checked_block(void *p, const char *who, const char *file, int line)
                           "(called at %s:%d)", who, p, file, line);
     return b;
 }
-#line 954 "chapters/01-heap.nw"
+#line 1195 "chapters/01-heap.nw"
 /* Block B absorbs the (free) block after it. */
 static void
 merge_with_next(heap_block_t *b)
@@ -585,7 +585,7 @@ mergeable(heap_block_t *b)
 {
     return b && block_valid(b) && b->magic == HEAP_MAGIC_FREE;
 }
-#line 992 "chapters/01-heap.nw"
+#line 1233 "chapters/01-heap.nw"
 void
 kfree_at(void *p, const char *file, int line)
 {
@@ -612,7 +612,7 @@ kfree_at(void *p, const char *file, int line)
     if (mergeable(b->prev))
         merge_with_next(b->prev);
 }
-#line 1043 "chapters/01-heap.nw"
+#line 1284 "chapters/01-heap.nw"
 /* Fence off block N, whose header is damaged.  B is the valid block before
  * it (NULL if N is the first); N's header is rebuilt from the block after
  * it, found by its back link. */
@@ -651,7 +651,7 @@ recount(void)
             heap.stats.heap_used += b->size;
     }
 }
-#line 1088 "chapters/01-heap.nw"
+#line 1329 "chapters/01-heap.nw"
 /* Fence off the first SIZE payload bytes of free block B. */
 static void
 fence_free(heap_block_t *b, size_t size)
@@ -664,7 +664,7 @@ fence_free(heap_block_t *b, size_t size)
     heap.stats.heap_used += b->size;
     heap.fenced++;
 }
-#line 1112 "chapters/01-heap.nw"
+#line 1353 "chapters/01-heap.nw"
 int
 heap_unfence(void *p)
 {
@@ -685,7 +685,7 @@ heap_unfence(void *p)
         merge_with_next(b->prev);
     return MEM_SUCCESS;
 }
-#line 1166 "chapters/01-heap.nw"
+#line 1407 "chapters/01-heap.nw"
 void *
 krealloc_at(void *p, size_t size, const char *file, int line)
 {
@@ -709,7 +709,7 @@ krealloc_at(void *p, size_t size, const char *file, int line)
         return p;
     }
     
-#line 1193 "chapters/01-heap.nw"
+#line 1434 "chapters/01-heap.nw"
 void *q = kmalloc_at(size, file, line);
 if (!q)
     return NULL;
@@ -718,9 +718,9 @@ kfree_at(p, file, line);
 heap.stats.allocation_count--;          /* one block moved: not a new allocation */
 heap.stats.free_count--;
 return q;
-#line 1189 "chapters/01-heap.nw"
+#line 1430 "chapters/01-heap.nw"
 }
-#line 1212 "chapters/01-heap.nw"
+#line 1453 "chapters/01-heap.nw"
 /* Block B absorbs the free block after it, to hold at least NEED bytes. */
 static void
 grow_into_next(heap_block_t *b, size_t need)
@@ -737,7 +737,7 @@ grow_into_next(heap_block_t *b, size_t need)
     seal(b);
     heap.blocks--;
 }
-#line 1235 "chapters/01-heap.nw"
+#line 1476 "chapters/01-heap.nw"
 static void
 shrink(heap_block_t *b, size_t size)
 {
@@ -752,7 +752,7 @@ shrink(heap_block_t *b, size_t size)
     if (mergeable(tail->next))
         merge_with_next(tail);
 }
-#line 1258 "chapters/01-heap.nw"
+#line 1499 "chapters/01-heap.nw"
 void *
 kcalloc_at(size_t n, size_t size, const char *file, int line)
 {
@@ -764,7 +764,7 @@ kcalloc_at(size_t n, size_t size, const char *file, int line)
         memset(p, 0, n * size);
     return p;
 }
-#line 1292 "chapters/01-heap.nw"
+#line 1533 "chapters/01-heap.nw"
 int
 heap_check(void)
 {
@@ -775,7 +775,7 @@ heap_check(void)
         if (!block_valid(b))
             return check_failed(b, "the header is corrupt or its links are inconsistent");
         
-#line 1310 "chapters/01-heap.nw"
+#line 1551 "chapters/01-heap.nw"
 if (b->magic == HEAP_MAGIC_FREE) {
     if (prev && prev->magic == HEAP_MAGIC_FREE)
         return check_failed(b, "two free blocks are next to each other (a missed merge)");
@@ -785,25 +785,25 @@ if (b->magic == HEAP_MAGIC_FREE) {
 } else {
     used += b->size;
 }
-#line 1302 "chapters/01-heap.nw"
+#line 1543 "chapters/01-heap.nw"
         blocks++;
     }
     
-#line 1322 "chapters/01-heap.nw"
+#line 1563 "chapters/01-heap.nw"
 if (!heap.first || blocks != heap.blocks || used != heap.stats.heap_used ||
     free != heap.stats.heap_free || used + free + blocks * HDR != heap.stats.heap_size)
     return check_failed(NULL, "the statistics disagree with the blocks");
-#line 1305 "chapters/01-heap.nw"
+#line 1546 "chapters/01-heap.nw"
     return MEM_SUCCESS;
 }
-#line 1328 "chapters/01-heap.nw"
+#line 1569 "chapters/01-heap.nw"
 static int
 check_failed(const heap_block_t *b, const char *why)
 {
     heap_error(MEM_CORRUPT, NULL, "heap_check: block %p: %s", (void *)b, why);
     return MEM_CORRUPT;
 }
-#line 1345 "chapters/01-heap.nw"
+#line 1586 "chapters/01-heap.nw"
 void
 heap_dump(void)
 {
@@ -821,7 +821,7 @@ heap_dump(void)
         kprintf("\n");
     }
 }
-#line 1370 "chapters/01-heap.nw"
+#line 1611 "chapters/01-heap.nw"
 int
 heap_leaks(void)
 {

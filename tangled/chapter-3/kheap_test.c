@@ -1,11 +1,11 @@
-#line 1765 "chapters/01-heap.nw"
+#line 2006 "chapters/01-heap.nw"
 /* kheap_test.c: in-kernel tests of the heap. */
 #include "ktest.h"
 #include "kheap.h"
 #include "kstring.h"
 #include "multiboot.h"
 
-#line 1779 "chapters/01-heap.nw"
+#line 2020 "chapters/01-heap.nw"
 static char output[2048];
 
 static bool
@@ -25,7 +25,7 @@ said(const char *phrase)
             return true;
     return false;
 }
-#line 1801 "chapters/01-heap.nw"
+#line 2042 "chapters/01-heap.nw"
 KTEST(heap_starts_pristine)
 {
     KCHECK(heap_is_pristine());
@@ -45,7 +45,7 @@ KTEST(heap_payloads_are_aligned)
         kfree(p[i]);
     KCHECK(heap_is_pristine());
 }
-#line 1823 "chapters/01-heap.nw"
+#line 2064 "chapters/01-heap.nw"
 KTEST(heap_split_and_coalesce)
 {
     memory_stats_t s;
@@ -62,18 +62,18 @@ KTEST(heap_split_and_coalesce)
     kfree(c);                                   /* merges both ways */
     KCHECK(heap_is_pristine());
 }
-#line 1842 "chapters/01-heap.nw"
+#line 2083 "chapters/01-heap.nw"
 KTEST(heap_rejects_impossible_sizes)
 {
     KCHECK(kmalloc((size_t)-1) == NULL);
     KCHECK_EQ(heap_last_error(), MEM_INVALID);
-    KCHECK(kmalloc((size_t)-1 - 6) == NULL);        /* the seed's rounding wraps to 0 */
+    KCHECK(kmalloc((size_t)-1 - 6) == NULL);        /* (size + 7) & ~7 would wrap to 0 */
     KCHECK_EQ(heap_last_error(), MEM_INVALID);
     KCHECK(kcalloc((size_t)1 << 20, (size_t)1 << 20) == NULL);
     KCHECK_EQ(heap_last_error(), MEM_INVALID);
     KCHECK(heap_is_pristine());
 }
-#line 1389 "chapters/03-vmm.nw"
+#line 1396 "chapters/03-vmm.nw"
 KTEST(heap_large_allocation_grows)
 {
     char *p = kmalloc(65536);
@@ -84,7 +84,7 @@ KTEST(heap_large_allocation_grows)
     heap_trim();
     KCHECK(heap_is_pristine());
 }
-#line 1874 "chapters/01-heap.nw"
+#line 2115 "chapters/01-heap.nw"
 KTEST(heap_exhaustion_and_recovery)
 {
     static uint8_t *blocks[128];
@@ -105,7 +105,7 @@ KTEST(heap_exhaustion_and_recovery)
         kfree(blocks[i]);
     KCHECK(heap_is_pristine());
 }
-#line 1897 "chapters/01-heap.nw"
+#line 2138 "chapters/01-heap.nw"
 KTEST(heap_realloc_in_place_and_moving)
 {
     char *a = kmalloc(64), *b = kmalloc(64);
@@ -122,7 +122,7 @@ KTEST(heap_realloc_in_place_and_moving)
     kfree(d);
     KCHECK(heap_is_pristine());
 }
-#line 1919 "chapters/01-heap.nw"
+#line 2160 "chapters/01-heap.nw"
 KTEST(heap_detects_double_free)
 {
     void *p = kmalloc(32);
@@ -156,7 +156,7 @@ KTEST(heap_detects_foreign_and_misaligned_pointers)
     kfree(p);
     KCHECK(heap_is_pristine());
 }
-#line 1960 "chapters/01-heap.nw"
+#line 2201 "chapters/01-heap.nw"
 KTEST(heap_detects_merged_away_and_fake_blocks)
 {
     char *a = kmalloc(40), *b = kmalloc(40), *c = kmalloc(40);
@@ -173,7 +173,7 @@ KTEST(heap_detects_merged_away_and_fake_blocks)
     kfree(c);
     KCHECK(heap_is_pristine());
 }
-#line 1987 "chapters/01-heap.nw"
+#line 2228 "chapters/01-heap.nw"
 KTEST(heap_detects_header_overflow)
 {
     char *a = kmalloc(40), *b = kmalloc(40);
@@ -212,7 +212,7 @@ KTEST(heap_catches_a_one_byte_overrun_at_kfree)
     KCHECK_EQ(heap_unfence(b), MEM_SUCCESS);
     KCHECK(heap_is_pristine());
 }
-#line 2028 "chapters/01-heap.nw"
+#line 2269 "chapters/01-heap.nw"
 KTEST(heap_detects_write_after_free)
 {
     char *p = kmalloc(64);
@@ -229,7 +229,7 @@ KTEST(heap_detects_write_after_free)
     KCHECK_EQ(heap_unfence(p), MEM_SUCCESS);
     KCHECK(heap_is_pristine());
 }
-#line 2047 "chapters/01-heap.nw"
+#line 2288 "chapters/01-heap.nw"
 KTEST(heap_statistics_are_exact)
 {
     memory_stats_t s0, s;
@@ -257,7 +257,7 @@ KTEST(heap_leaks_lists_live_blocks)
     kfree(p);
     KCHECK(heap_is_pristine());
 }
-#line 2081 "chapters/01-heap.nw"
+#line 2322 "chapters/01-heap.nw"
 KTEST(heap_left_the_modules_intact)
 {
     for (uint32_t i = 0; i < heap_modules_summed; i++) {
@@ -268,7 +268,7 @@ KTEST(heap_left_the_modules_intact)
         KCHECK(m[i].mod_end <= heap_phys || m[i].mod_start >= heap_phys + INITIAL_HEAP_SIZE);
     }
 }
-#line 2094 "chapters/01-heap.nw"
+#line 2335 "chapters/01-heap.nw"
 KTEST(memset_and_memcpy_at_every_alignment)
 {
     static uint8_t src[96], dst[96];
@@ -279,7 +279,7 @@ KTEST(memset_and_memcpy_at_every_alignment)
             memset(dst, 0, sizeof(dst));
             memcpy(dst + off, src + 3, n);
             KCHECK(memcmp(dst + off, src + 3, n) == 0 && dst[off + n] == 0);
-            memset(dst + off, 0xC3, n);             /* a byte >= 0x80: the seed's UB */
+            memset(dst + off, 0xC3, n);             /* a byte >= 0x80: UB in the design's */
             KCHECK(n == 0 || (dst[off] == 0xC3 && dst[off + n - 1] == 0xC3));
             KCHECK(dst[off + n] == 0 && (off == 0 || dst[off - 1] == 0));
         }
