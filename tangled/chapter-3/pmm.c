@@ -109,7 +109,7 @@ void *
 pmm_frame(phys_addr_t pa)
 {
     
-#line 707 "chapters/03-vmm.nw"
+#line 809 "chapters/03-vmm.nw"
 if (pa < DIRECT_MAP_SIZE)
     return P2V(pa);
 return vmm_ready() ? vmm_temp_map(pa) : NULL;
