@@ -236,7 +236,7 @@ trap(struct trapframe *tf)
         qemu_exit(QEMU_EXIT_FAILURE);
     }
 }
-#line 1045 "chapters/00-workbench.nw"
+#line 1047 "chapters/00-workbench.nw"
 extern char stack_guard[], stack_bottom[];
 
 static void
@@ -255,24 +255,24 @@ double_fault(void)
               (void *)(uintptr_t)t->esp);
     panic("double fault at eip %p, esp %p", (void *)(uintptr_t)t->eip, (void *)(uintptr_t)t->esp);
 }
-#line 1073 "chapters/00-workbench.nw"
+#line 1075 "chapters/00-workbench.nw"
 #define STACK_GUARD_PATTERN 0x57AC6A4Du
 
 static void
 stack_guard_fill(void)
 {
     
-#line 1089 "chapters/00-workbench.nw"
+#line 1091 "chapters/00-workbench.nw"
 for (uint32_t *w = (uint32_t *)stack_guard; w < (uint32_t *)stack_bottom; w++)
     *w = STACK_GUARD_PATTERN;
-#line 1079 "chapters/00-workbench.nw"
+#line 1081 "chapters/00-workbench.nw"
 }
 
 void
 stack_check(void)
 {
     
-#line 1094 "chapters/00-workbench.nw"
+#line 1096 "chapters/00-workbench.nw"
 for (const uint32_t *w = (const uint32_t *)stack_guard; w < (const uint32_t *)stack_bottom; w++) {
     if (*w != STACK_GUARD_PATTERN) {
         stack_guard_fill();             /* report once */
@@ -281,12 +281,12 @@ for (const uint32_t *w = (const uint32_t *)stack_guard; w < (const uint32_t *)st
               (unsigned)((uintptr_t)stack_bottom - (uintptr_t)w));
     }
 }
-#line 1085 "chapters/00-workbench.nw"
+#line 1087 "chapters/00-workbench.nw"
 }
-#line 1162 "chapters/00-workbench.nw"
+#line 1164 "chapters/00-workbench.nw"
 #define CPU_NEEDS  0u                   /* an i486 is enough */
 
-#line 1168 "chapters/00-workbench.nw"
+#line 1170 "chapters/00-workbench.nw"
 const char *
 cpu_missing(const struct cpu_features *f, uint32_t needs)
 {
@@ -299,7 +299,7 @@ cpu_missing(const struct cpu_features *f, uint32_t needs)
                           "CPUID instruction to say so (an early i486)";
     return NULL;
 }
-#line 1191 "chapters/00-workbench.nw"
+#line 1193 "chapters/00-workbench.nw"
 /* Is WORD one of the comma-separated words of LIST? */
 static bool
 listed(const char *list, const char *word)
@@ -342,7 +342,7 @@ cpu_check(void)
         qemu_exit(QEMU_EXIT_FAILURE);
     }
 }
-#line 1238 "chapters/00-workbench.nw"
+#line 1240 "chapters/00-workbench.nw"
 #define QEMU_DEBUG_EXIT_PORT 0xF4
 
 void
@@ -396,7 +396,7 @@ double_fault_tss = (struct tss){
 };
 kernel_tss.iomap = sizeof(struct tss);
 ltr(SEG_TSS);
-#line 1105 "chapters/00-workbench.nw"
+#line 1107 "chapters/00-workbench.nw"
 stack_guard_fill();
 #line 945 "chapters/00-workbench.nw"
 }

@@ -21,7 +21,7 @@ extern char _kernel_start[], _kernel_end[];     /* from kernel.ld */
 #define ALIGN_DOWN(x, a)  ((x) & ~((__typeof__(x))(a) - 1))
 #define ALIGN_UP(x, a)    ALIGN_DOWN((x) + ((__typeof__(x))(a) - 1), (a))
 #define IS_ALIGNED(x, a)  (((x) & ((__typeof__(x))(a) - 1)) == 0)
-#line 1348 "chapters/00-workbench.nw"
+#line 1350 "chapters/00-workbench.nw"
 struct origin {
     const char *file;
     int line;
@@ -80,7 +80,7 @@ void ktest_crash_check(const char *message);
 /* Leave QEMU with CODE if it provides isa-debug-exit, else halt. */
 void qemu_exit(uint32_t code) __attribute__((noreturn));
 extern bool test_mode;              /* booted with "test" on the command line */
-#line 1151 "chapters/00-workbench.nw"
+#line 1153 "chapters/00-workbench.nw"
 struct cpu_features {
     bool i486;                  /* EFLAGS.AC can be set */
     bool cpuid;                 /* EFLAGS.ID can be changed: CPUID exists */

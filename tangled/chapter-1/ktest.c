@@ -1,4 +1,4 @@
-#line 1395 "chapters/00-workbench.nw"
+#line 1397 "chapters/00-workbench.nw"
 /* ktest.c: run the in-kernel tests. */
 #include "ktest.h"
 
@@ -9,7 +9,7 @@ static int current_failures;
 static bool is_crash_test(const char *name);
 static const char *running;
 
-#line 1410 "chapters/00-workbench.nw"
+#line 1412 "chapters/00-workbench.nw"
 void
 ktest_fail(const char *file, int line, const char *fmt, ...)
 {
@@ -21,7 +21,7 @@ ktest_fail(const char *file, int line, const char *fmt, ...)
     kprintf("\n");
     current_failures++;
 }
-#line 1502 "chapters/00-workbench.nw"
+#line 1504 "chapters/00-workbench.nw"
 bool
 ktest_streq(const char *a, const char *b)
 {
@@ -29,7 +29,7 @@ ktest_streq(const char *a, const char *b)
         a++, b++;
     return *a == *b;
 }
-#line 1424 "chapters/00-workbench.nw"
+#line 1426 "chapters/00-workbench.nw"
 void
 ktest_main(void)
 {
@@ -56,7 +56,7 @@ ktest_main(void)
     kprintf("ktest: %d tests, %d failures\n", tests, failed);
     qemu_exit(failed || !tests ? QEMU_EXIT_FAILURE : QEMU_EXIT_SUCCESS);
 }
-#line 1462 "chapters/00-workbench.nw"
+#line 1464 "chapters/00-workbench.nw"
 static const char *crash_expected;      /* the phrase its panic must contain */
 
 static bool

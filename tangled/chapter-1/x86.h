@@ -17,7 +17,7 @@
 #define CR0_PG  0x80000000u     /* paging enable */
 #line 202 "chapters/00-boot.nw"
 #define EFLAGS_IF  0x00000200u  /* interrupts enabled */
-#line 1119 "chapters/00-workbench.nw"
+#line 1121 "chapters/00-workbench.nw"
 #define EFLAGS_AC  0x00040000u  /* alignment check: exists from the 486 on */
 #define EFLAGS_ID  0x00200000u  /* changeable exactly where CPUID exists */
 #line 137 "chapters/00-boot.nw"
@@ -82,7 +82,7 @@ hlt(void)
 {
     __asm__ volatile("hlt");
 }
-#line 1124 "chapters/00-workbench.nw"
+#line 1126 "chapters/00-workbench.nw"
 #define CPUID_1_EDX_PSE  (1u << 3)      /* 4 MiB pages */
 #ifndef HOST_TEST
 /* Can bit BIT of EFLAGS be changed?  (EFLAGS is restored.) */

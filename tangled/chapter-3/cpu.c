@@ -240,7 +240,7 @@ trap(struct trapframe *tf)
         qemu_exit(QEMU_EXIT_FAILURE);
     }
 }
-#line 1045 "chapters/00-workbench.nw"
+#line 1047 "chapters/00-workbench.nw"
 extern char stack_guard[], stack_bottom[];
 
 static void
@@ -259,17 +259,17 @@ double_fault(void)
               (void *)(uintptr_t)t->esp);
     panic("double fault at eip %p, esp %p", (void *)(uintptr_t)t->eip, (void *)(uintptr_t)t->esp);
 }
-#line 1073 "chapters/00-workbench.nw"
+#line 1075 "chapters/00-workbench.nw"
 #define STACK_GUARD_PATTERN 0x57AC6A4Du
 
 static void
 stack_guard_fill(void)
 {
     
-#line 1089 "chapters/00-workbench.nw"
+#line 1091 "chapters/00-workbench.nw"
 for (uint32_t *w = (uint32_t *)stack_guard; w < (uint32_t *)stack_bottom; w++)
     *w = STACK_GUARD_PATTERN;
-#line 1079 "chapters/00-workbench.nw"
+#line 1081 "chapters/00-workbench.nw"
 }
 
 void
@@ -278,12 +278,12 @@ stack_check(void)
     
 #line 530 "chapters/03-vmm.nw"
 /* chapter 3: the guard page is unmapped, and the processor checks */
-#line 1085 "chapters/00-workbench.nw"
+#line 1087 "chapters/00-workbench.nw"
 }
 #line 402 "chapters/03-vmm.nw"
 #define CPU_NEEDS  CPUID_1_EDX_PSE      /* chapter 3: 4 MiB pages */
 
-#line 1168 "chapters/00-workbench.nw"
+#line 1170 "chapters/00-workbench.nw"
 const char *
 cpu_missing(const struct cpu_features *f, uint32_t needs)
 {
@@ -296,7 +296,7 @@ cpu_missing(const struct cpu_features *f, uint32_t needs)
                           "CPUID instruction to say so (an early i486)";
     return NULL;
 }
-#line 1191 "chapters/00-workbench.nw"
+#line 1193 "chapters/00-workbench.nw"
 /* Is WORD one of the comma-separated words of LIST? */
 static bool
 listed(const char *list, const char *word)
@@ -339,7 +339,7 @@ cpu_check(void)
         qemu_exit(QEMU_EXIT_FAILURE);
     }
 }
-#line 1238 "chapters/00-workbench.nw"
+#line 1240 "chapters/00-workbench.nw"
 #define QEMU_DEBUG_EXIT_PORT 0xF4
 
 void
@@ -393,7 +393,7 @@ double_fault_tss = (struct tss){
 };
 kernel_tss.iomap = sizeof(struct tss);
 ltr(SEG_TSS);
-#line 1105 "chapters/00-workbench.nw"
+#line 1107 "chapters/00-workbench.nw"
 stack_guard_fill();
 #line 945 "chapters/00-workbench.nw"
 }

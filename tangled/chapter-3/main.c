@@ -17,7 +17,7 @@ bool test_mode;
 void cpu_init(void);
 void cpu_check(void);
 
-#line 1285 "chapters/00-workbench.nw"
+#line 1287 "chapters/00-workbench.nw"
 static const char *
 cmdline(void)
 {
@@ -44,7 +44,7 @@ cmdline_find(const char *prefix, char end)
     }
     return NULL;
 }
-#line 1314 "chapters/00-workbench.nw"
+#line 1316 "chapters/00-workbench.nw"
 bool
 cmdline_has(const char *word)
 {
@@ -65,7 +65,7 @@ cmdline_value(const char *key, char *buf, size_t size)
     buf[n] = '\0';
     return buf;
 }
-#line 1365 "chapters/00-workbench.nw"
+#line 1367 "chapters/00-workbench.nw"
 static bool
 origin_before(const struct origin *a, const struct origin *b)
 {

@@ -1,9 +1,9 @@
-#line 1842 "chapters/00-workbench.nw"
+#line 1844 "chapters/00-workbench.nw"
 /* monitor.c: the interactive kernel monitor on the serial line. */
 #include "monitor.h"
 #include "multiboot.h"
 
-#line 1640 "chapters/00-workbench.nw"
+#line 1642 "chapters/00-workbench.nw"
 #define LINE_MAX 128
 
 static void
@@ -22,7 +22,7 @@ read_line(char *line)
         }
         last_was_cr = c == '\r';
         
-#line 1663 "chapters/00-workbench.nw"
+#line 1665 "chapters/00-workbench.nw"
 if (c == '\r' || c == '\n') {
     console_putc('\n');
     line[n] = '\0';
@@ -43,10 +43,10 @@ if ((c == 0x7F || c == '\b') && n > 0) {
 } else if (c >= ' ' && c < 0x7F) {
     too_long = true;                    /* the rest is lost: refuse the line */
 }
-#line 1658 "chapters/00-workbench.nw"
+#line 1660 "chapters/00-workbench.nw"
     }
 }
-#line 1694 "chapters/00-workbench.nw"
+#line 1696 "chapters/00-workbench.nw"
 #define MAX_ARGS 8
 #define MAX_COMMANDS 128
 
@@ -70,7 +70,7 @@ split(char *line, char **argv)
     }
     return argc;
 }
-#line 1720 "chapters/00-workbench.nw"
+#line 1722 "chapters/00-workbench.nw"
 static bool
 same_word(const char *a, const char *b)
 {
@@ -97,7 +97,7 @@ run_command(char *line)
     }
     kprintf("unknown command '%s' (try 'help')\n", argv[0]);
 }
-#line 1749 "chapters/00-workbench.nw"
+#line 1751 "chapters/00-workbench.nw"
 void
 monitor_run(void)
 {
@@ -111,7 +111,7 @@ monitor_run(void)
         run_command(line);
     }
 }
-#line 1772 "chapters/00-workbench.nw"
+#line 1774 "chapters/00-workbench.nw"
 bool
 monitor_number(const char *s, uintptr_t *value)
 {
@@ -142,7 +142,7 @@ monitor_number(const char *s, uintptr_t *value)
     *value = v;
     return true;
 }
-#line 1809 "chapters/00-workbench.nw"
+#line 1811 "chapters/00-workbench.nw"
 MONITOR_COMMAND(help, "list the commands")(int argc, char **argv)
 {
     for (int i = 0; i < ncommands; i++)
@@ -159,7 +159,7 @@ MONITOR_COMMAND(info, "where the kernel lives and how it was booted")(int argc, 
         kprintf("boot loader: %s\n", (const char *)P2V(boot_info->boot_loader_name));
     return 0;
 }
-#line 1828 "chapters/00-workbench.nw"
+#line 1830 "chapters/00-workbench.nw"
 MONITOR_COMMAND(trap, "execute an invalid instruction (shows an exception report)")
 (int argc, char **argv)
 {
