@@ -1,4 +1,4 @@
-#line 1637 "chapters/01-heap.nw"
+#line 1641 "chapters/01-heap.nw"
 /* kheap.c: the kernel heap: first fit over an address-ordered block list. */
 #include "kheap.h"
 #include "kstring.h"
@@ -30,7 +30,7 @@ static struct {
     unsigned errors;
     
 } heap;
-#line 1659 "chapters/01-heap.nw"
+#line 1663 "chapters/01-heap.nw"
 static void *heap_error(int code, const heap_block_t *site, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static size_t heap_limit(void);
@@ -520,7 +520,7 @@ kfree_at(void *p, const char *file, int line)
     heap_block_t *b = checked_block(p, "kfree", file, line);
     if (!b)
         return;
-    if (b->next && !block_valid(b->next)) {
+    if (b->next && in_heap(b->next) && !block_valid(b->next)) {
         heap_error(MEM_CORRUPT, b, "kfree: the header after block %p, at %p, is damaged: "
                    "a write past the end of %p? The block there is fenced off",
                    p, (void *)b->next, p);
@@ -545,6 +545,8 @@ static void
 fence_header(heap_block_t *b, heap_block_t *n)
 {
     heap_block_t *after = NULL;
+    if (!in_heap(n))
+        return;                         /* not even inside the heap: nothing to fence */
     for (uintptr_t a = (uintptr_t)n + HDR; !after && a + HDR <= heap.end; a += HEAP_ALIGN) {
         heap_block_t *c = (heap_block_t *)a;
         if (c->prev == n && c->checksum == checksum_of(c) &&
@@ -574,9 +576,11 @@ recount(void)
             heap.stats.heap_free += b->size;
         else
             heap.stats.heap_used += b->size;
+        if (b->next && b->next <= b)
+            break;                      /* only forwards, whatever the headers say */
     }
 }
-#line 1329 "chapters/01-heap.nw"
+#line 1333 "chapters/01-heap.nw"
 /* Fence off the first SIZE payload bytes of free block B. */
 static void
 fence_free(heap_block_t *b, size_t size)
@@ -589,7 +593,7 @@ fence_free(heap_block_t *b, size_t size)
     heap.stats.heap_used += b->size;
     heap.fenced++;
 }
-#line 1353 "chapters/01-heap.nw"
+#line 1357 "chapters/01-heap.nw"
 int
 heap_unfence(void *p)
 {
@@ -610,7 +614,7 @@ heap_unfence(void *p)
         merge_with_next(b->prev);
     return MEM_SUCCESS;
 }
-#line 1409 "chapters/01-heap.nw"
+#line 1413 "chapters/01-heap.nw"
 void *
 krealloc_at(void *p, size_t size, const char *file, int line)
 {
@@ -634,7 +638,7 @@ krealloc_at(void *p, size_t size, const char *file, int line)
         return p;
     }
     
-#line 1436 "chapters/01-heap.nw"
+#line 1440 "chapters/01-heap.nw"
 void *q = kmalloc_at(size, file, line);
 if (!q)
     return NULL;
@@ -643,9 +647,9 @@ kfree_at(p, file, line);
 heap.stats.allocation_count--;          /* one block moved: not a new allocation */
 heap.stats.free_count--;
 return q;
-#line 1432 "chapters/01-heap.nw"
+#line 1436 "chapters/01-heap.nw"
 }
-#line 1455 "chapters/01-heap.nw"
+#line 1459 "chapters/01-heap.nw"
 /* Block B absorbs the free block after it, to hold at least NEED bytes. */
 static void
 grow_into_next(heap_block_t *b, size_t need)
@@ -662,7 +666,7 @@ grow_into_next(heap_block_t *b, size_t need)
     seal(b);
     heap.blocks--;
 }
-#line 1478 "chapters/01-heap.nw"
+#line 1482 "chapters/01-heap.nw"
 static void
 shrink(heap_block_t *b, size_t size)
 {
@@ -677,7 +681,7 @@ shrink(heap_block_t *b, size_t size)
     if (mergeable(tail->next))
         merge_with_next(tail);
 }
-#line 1501 "chapters/01-heap.nw"
+#line 1505 "chapters/01-heap.nw"
 void *
 kcalloc_at(size_t n, size_t size, const char *file, int line)
 {
@@ -689,7 +693,7 @@ kcalloc_at(size_t n, size_t size, const char *file, int line)
         memset(p, 0, n * size);
     return p;
 }
-#line 1535 "chapters/01-heap.nw"
+#line 1539 "chapters/01-heap.nw"
 int
 heap_check(void)
 {
@@ -700,7 +704,7 @@ heap_check(void)
         if (!block_valid(b))
             return check_failed(b, "the header is corrupt or its links are inconsistent");
         
-#line 1553 "chapters/01-heap.nw"
+#line 1557 "chapters/01-heap.nw"
 if (b->magic == HEAP_MAGIC_FREE) {
     if (prev && prev->magic == HEAP_MAGIC_FREE)
         return check_failed(b, "two free blocks are next to each other (a missed merge)");
@@ -710,25 +714,25 @@ if (b->magic == HEAP_MAGIC_FREE) {
 } else {
     used += b->size;
 }
-#line 1545 "chapters/01-heap.nw"
+#line 1549 "chapters/01-heap.nw"
         blocks++;
     }
     
-#line 1565 "chapters/01-heap.nw"
+#line 1569 "chapters/01-heap.nw"
 if (!heap.first || blocks != heap.blocks || used != heap.stats.heap_used ||
     free != heap.stats.heap_free || used + free + blocks * HDR != heap.stats.heap_size)
     return check_failed(NULL, "the statistics disagree with the blocks");
-#line 1548 "chapters/01-heap.nw"
+#line 1552 "chapters/01-heap.nw"
     return MEM_SUCCESS;
 }
-#line 1571 "chapters/01-heap.nw"
+#line 1575 "chapters/01-heap.nw"
 static int
 check_failed(const heap_block_t *b, const char *why)
 {
     heap_error(MEM_CORRUPT, NULL, "heap_check: block %p: %s", (void *)b, why);
     return MEM_CORRUPT;
 }
-#line 1588 "chapters/01-heap.nw"
+#line 1592 "chapters/01-heap.nw"
 void
 heap_dump(void)
 {
@@ -746,7 +750,7 @@ heap_dump(void)
         kprintf("\n");
     }
 }
-#line 1613 "chapters/01-heap.nw"
+#line 1617 "chapters/01-heap.nw"
 int
 heap_leaks(void)
 {

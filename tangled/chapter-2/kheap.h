@@ -70,10 +70,10 @@ void heap_init(void *start, size_t size);
 /* Place the heap: 64 KiB at physical 5 MiB if the memory map says it is free
  * RAM, else the lowest free place above 1 MiB (stages 1 and 2). */
 void memory_init(void);
-#line 1348 "chapters/01-heap.nw"
+#line 1352 "chapters/01-heap.nw"
 /* Give a fenced-off block back to the heap (tests, debugging). */
 int heap_unfence(void *p);
-#line 1527 "chapters/01-heap.nw"
+#line 1531 "chapters/01-heap.nw"
 /* Check every invariant of the heap; MEM_SUCCESS or MEM_CORRUPT (printed). */
 int heap_check(void);
 /* Print every block (the design's format), and the live blocks with their sites. */
