@@ -1,4 +1,4 @@
-#line 115 "chapters/00-boot.nw"
+#line 109 "chapters/00-boot.nw"
 /* x86.h: constants of the i386 architecture and tiny wrappers around
  * the instructions C cannot express.  Nothing else in the kernel uses asm. */
 #ifndef X86_H
@@ -11,11 +11,11 @@
 #define SEG_KDATA  0x10     /* GDT entry 2: kernel data */
 #define SEG_TSS    0x18     /* GDT entry 3: the kernel's task state segment */
 #define SEG_DFTSS  0x20     /* GDT entry 4: the double-fault task's */
-#line 144 "chapters/00-boot.nw"
+#line 138 "chapters/00-boot.nw"
 #define CR0_PE  0x00000001u     /* protected mode enable */
 #define CR0_WP  0x00010000u     /* write protect: honour read-only pages in ring 0 */
 #define CR0_PG  0x80000000u     /* paging enable */
-#line 150 "chapters/00-boot.nw"
+#line 144 "chapters/00-boot.nw"
 #define EFLAGS_IF  0x00000200u  /* interrupts enabled */
 #line 1204 "chapters/00-workbench.nw"
 #define EFLAGS_AC  0x00040000u  /* alignment check: exists from the 486 on */
@@ -112,5 +112,5 @@ ltr(uint16_t selector)
 #endif
 
 
-#line 132 "chapters/00-boot.nw"
+#line 126 "chapters/00-boot.nw"
 #endif

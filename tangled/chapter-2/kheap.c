@@ -1,4 +1,4 @@
-#line 1645 "chapters/01-heap.nw"
+#line 1646 "chapters/01-heap.nw"
 /* kheap.c: the kernel heap: first fit over an address-ordered block list. */
 #include "kheap.h"
 #include "kstring.h"
@@ -30,7 +30,7 @@ static struct {
     unsigned errors;
     
 } heap;
-#line 1667 "chapters/01-heap.nw"
+#line 1668 "chapters/01-heap.nw"
 static void *heap_error(int code, const heap_block_t *site, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static size_t heap_limit(void);
@@ -617,7 +617,7 @@ heap_unfence(void *p)
         merge_with_next(b->prev);
     return MEM_SUCCESS;
 }
-#line 1416 "chapters/01-heap.nw"
+#line 1417 "chapters/01-heap.nw"
 void *
 krealloc_at(void *p, size_t size, const char *file, int line)
 {
@@ -641,7 +641,7 @@ krealloc_at(void *p, size_t size, const char *file, int line)
         return p;
     }
     
-#line 1443 "chapters/01-heap.nw"
+#line 1444 "chapters/01-heap.nw"
 void *q = kmalloc_at(size, file, line);
 if (!q)
     return NULL;
@@ -650,9 +650,9 @@ kfree_at(p, file, line);
 heap.stats.allocation_count--;          /* one block moved: not a new allocation */
 heap.stats.free_count--;
 return q;
-#line 1439 "chapters/01-heap.nw"
+#line 1440 "chapters/01-heap.nw"
 }
-#line 1462 "chapters/01-heap.nw"
+#line 1463 "chapters/01-heap.nw"
 /* Block B absorbs the free block after it, to hold at least NEED bytes. */
 static void
 grow_into_next(heap_block_t *b, size_t need)
@@ -669,7 +669,7 @@ grow_into_next(heap_block_t *b, size_t need)
     seal(b);
     heap.blocks--;
 }
-#line 1485 "chapters/01-heap.nw"
+#line 1486 "chapters/01-heap.nw"
 static void
 shrink(heap_block_t *b, size_t size)
 {
@@ -684,7 +684,7 @@ shrink(heap_block_t *b, size_t size)
     if (mergeable(tail->next))
         merge_with_next(tail);
 }
-#line 1508 "chapters/01-heap.nw"
+#line 1509 "chapters/01-heap.nw"
 void *
 kcalloc_at(size_t n, size_t size, const char *file, int line)
 {
@@ -696,7 +696,7 @@ kcalloc_at(size_t n, size_t size, const char *file, int line)
         memset(p, 0, n * size);
     return p;
 }
-#line 1542 "chapters/01-heap.nw"
+#line 1543 "chapters/01-heap.nw"
 int
 heap_check(void)
 {
@@ -707,7 +707,7 @@ heap_check(void)
         if (!block_valid(b))
             return check_failed(b, "the header is corrupt or its links are inconsistent");
         
-#line 1560 "chapters/01-heap.nw"
+#line 1561 "chapters/01-heap.nw"
 if (b->magic == HEAP_MAGIC_FREE) {
     if (prev && prev->magic == HEAP_MAGIC_FREE)
         return check_failed(b, "two free blocks are next to each other (a missed merge)");
@@ -717,25 +717,25 @@ if (b->magic == HEAP_MAGIC_FREE) {
 } else {
     used += b->size;
 }
-#line 1552 "chapters/01-heap.nw"
+#line 1553 "chapters/01-heap.nw"
         blocks++;
     }
     
-#line 1572 "chapters/01-heap.nw"
+#line 1573 "chapters/01-heap.nw"
 if (!heap.first || blocks != heap.blocks || used != heap.stats.heap_used ||
     free != heap.stats.heap_free || used + free + blocks * HDR != heap.stats.heap_size)
     return check_failed(NULL, "the statistics disagree with the blocks");
-#line 1555 "chapters/01-heap.nw"
+#line 1556 "chapters/01-heap.nw"
     return MEM_SUCCESS;
 }
-#line 1578 "chapters/01-heap.nw"
+#line 1579 "chapters/01-heap.nw"
 static int
 check_failed(const heap_block_t *b, const char *why)
 {
     heap_error(MEM_CORRUPT, NULL, "heap_check: block %p: %s", (void *)b, why);
     return MEM_CORRUPT;
 }
-#line 1596 "chapters/01-heap.nw"
+#line 1597 "chapters/01-heap.nw"
 void
 heap_dump(void)
 {
@@ -753,7 +753,7 @@ heap_dump(void)
         kprintf("\n");
     }
 }
-#line 1621 "chapters/01-heap.nw"
+#line 1622 "chapters/01-heap.nw"
 int
 heap_leaks(void)
 {

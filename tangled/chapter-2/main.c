@@ -1,4 +1,4 @@
-#line 646 "chapters/00-boot.nw"
+#line 638 "chapters/00-boot.nw"
 /* main.c: kmain, the command line. */
 #include "kernel.h"
 #include "multiboot.h"
@@ -9,7 +9,7 @@
 #line 803 "chapters/02-pmm.nw"
 #include "pmm.h"
 
-#line 653 "chapters/00-boot.nw"
+#line 645 "chapters/00-boot.nw"
 const struct multiboot_info *boot_info;
 bool test_mode;
 void cpu_init(void);
@@ -88,7 +88,7 @@ table_sorted(const void *const *start, const void *const *stop,
     }
     return n;
 }
-#line 605 "chapters/00-boot.nw"
+#line 597 "chapters/00-boot.nw"
 void kmain(uint32_t magic, uint32_t info_phys);
 
 void
@@ -98,7 +98,7 @@ kmain(uint32_t magic, uint32_t info_phys)
     cpu_init();
     kprintf("Sarrus memory manager, stage %d\n", KERNEL_STAGE);
     
-#line 628 "chapters/00-boot.nw"
+#line 620 "chapters/00-boot.nw"
 if (magic == MULTIBOOT_BOOTLOADER_MAGIC) {
     char name[64];
     boot_info = P2V(info_phys);
@@ -108,14 +108,14 @@ if (magic == MULTIBOOT_BOOTLOADER_MAGIC) {
 } else {
     kprintf("kmain: not started by a multiboot loader (eax=0x%x)\n", magic);
 }
-#line 614 "chapters/00-boot.nw"
+#line 606 "chapters/00-boot.nw"
     cpu_check();
     
 #line 919 "chapters/01-heap.nw"
 memory_init();
 #line 799 "chapters/02-pmm.nw"
 pmm_init(boot_info);
-#line 616 "chapters/00-boot.nw"
+#line 608 "chapters/00-boot.nw"
     if (test_mode)
         ktest_main();
     monitor_run();

@@ -1,9 +1,9 @@
-%line 243+1 chapters/00-boot.nw
+%line 235+1 chapters/00-boot.nw
 ; boot.asm: the multiboot header and the first instructions the kernel runs.
 bits 32
 %line 421+1 chapters/03-vmm.nw
 KERNEL_VIRTUAL_BASE equ 0xC0000000  ; as in kernel.h and kernel.ld
-%line 172+1 chapters/00-boot.nw
+%line 166+1 chapters/00-boot.nw
 MB_HEADER_MAGIC equ 0x1BADB002
 MB_PAGE_ALIGN   equ 1 << 0          ; load modules on page boundaries
 MB_MEMORY_INFO  equ 1 << 1          ; give us mem_* and the memory map
@@ -126,5 +126,5 @@ higher_half:
     cli
     hlt
     jmp .halt
-%line 249+1 chapters/00-boot.nw
+%line 241+1 chapters/00-boot.nw
 section .note.GNU-stack noalloc noexec nowrite progbits
