@@ -189,7 +189,7 @@ trap_report(const struct trapframe *tf)
     kprintf("    cr0 0x%08x  cr2 0x%08x  cr3 0x%08x\n",
             read_cr0(), read_cr2(), read_cr3());
     
-#line 1206 "chapters/03-vmm.nw"
+#line 1209 "chapters/03-vmm.nw"
 if (tf->vector == 14)
     page_fault_explain(read_cr2(), tf->error_code);
 #line 773 "chapters/00-workbench.nw"
@@ -276,11 +276,11 @@ void
 stack_check(void)
 {
     
-#line 682 "chapters/03-vmm.nw"
+#line 685 "chapters/03-vmm.nw"
 /* chapter 3: the guard page is unmapped, and the processor checks */
 #line 1170 "chapters/00-workbench.nw"
 }
-#line 554 "chapters/03-vmm.nw"
+#line 557 "chapters/03-vmm.nw"
 #define CPU_NEEDS  CPUID_1_EDX_PSE      /* chapter 3: 4 MiB pages */
 
 #line 1253 "chapters/00-workbench.nw"
