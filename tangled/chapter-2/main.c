@@ -4,7 +4,7 @@
 #include "multiboot.h"
 #include "ktest.h"
 #include "monitor.h"
-#line 925 "chapters/01-heap.nw"
+#line 725 "chapters/01-heap.nw"
 #include "kheap.h"
 #line 803 "chapters/02-pmm.nw"
 #include "pmm.h"
@@ -111,7 +111,7 @@ if (magic == MULTIBOOT_BOOTLOADER_MAGIC) {
 #line 606 "chapters/00-boot.nw"
     cpu_check();
     
-#line 921 "chapters/01-heap.nw"
+#line 721 "chapters/01-heap.nw"
 memory_init();
 #line 799 "chapters/02-pmm.nw"
 pmm_init(boot_info);

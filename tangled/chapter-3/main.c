@@ -4,7 +4,7 @@
 #include "multiboot.h"
 #include "ktest.h"
 #include "monitor.h"
-#line 925 "chapters/01-heap.nw"
+#line 725 "chapters/01-heap.nw"
 #include "kheap.h"
 #line 803 "chapters/02-pmm.nw"
 #include "pmm.h"
