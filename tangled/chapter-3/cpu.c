@@ -189,7 +189,7 @@ trap_report(const struct trapframe *tf)
     kprintf("    cr0 0x%08x  cr2 0x%08x  cr3 0x%08x\n",
             read_cr0(), read_cr2(), read_cr3());
     
-#line 1206 "chapters/03-vmm.nw"
+#line 1208 "chapters/03-vmm.nw"
 if (tf->vector == 14)
     page_fault_explain(read_cr2(), tf->error_code);
 #line 736 "chapters/00-workbench.nw"

@@ -29,7 +29,7 @@ static struct {
     int last_error;
     unsigned errors;
     
-#line 1095 "chapters/03-vmm.nw"
+#line 1097 "chapters/03-vmm.nw"
 bool growing;               /* chapter 3: inside heap_grow */
 #line 445 "chapters/01-heap.nw"
 } heap;
@@ -46,7 +46,7 @@ static void grow_into_next(heap_block_t *b, size_t need);
 static void shrink(heap_block_t *b, size_t size);
 static int check_failed(const heap_block_t *b, const char *why);
 static void recount(void);
-#line 1184 "chapters/03-vmm.nw"
+#line 1186 "chapters/03-vmm.nw"
 static bool heap_grow(size_t need);
 static void heap_extend(size_t bytes);
 #line 409 "chapters/01-heap.nw"
@@ -318,7 +318,7 @@ if (test_mode && boot_info && (boot_info->flags & MULTIBOOT_INFO_MODS)) {
     kprintf("heap: %u KiB at physical 0x%08x, %u-byte headers, %u-byte alignment\n",
             INITIAL_HEAP_SIZE / 1024, (unsigned)heap_phys, (unsigned)HDR, HEAP_ALIGN);
 }
-#line 1103 "chapters/03-vmm.nw"
+#line 1105 "chapters/03-vmm.nw"
 /* Add at least NEED payload bytes at the end of the heap with fresh pages.
  * False, with the heap unchanged, if there are no frames (or no room). */
 static bool
@@ -334,7 +334,7 @@ heap_grow(size_t need)
         heap_extend(bytes);
     return ok;
 }
-#line 1125 "chapters/03-vmm.nw"
+#line 1127 "chapters/03-vmm.nw"
 static heap_block_t *
 last_block(void)
 {
@@ -363,7 +363,7 @@ heap_extend(size_t bytes)
     }
     seal(last);
 }
-#line 1163 "chapters/03-vmm.nw"
+#line 1165 "chapters/03-vmm.nw"
 size_t
 heap_trim(void)
 {
@@ -411,7 +411,7 @@ static size_t
 heap_limit(void)
 {
     
-#line 1099 "chapters/03-vmm.nw"
+#line 1101 "chapters/03-vmm.nw"
 return HEAP_VIRTUAL_MAX - PAGE_SIZE;        /* the last page is a guard */
 #line 960 "chapters/01-heap.nw"
 }
@@ -474,7 +474,7 @@ kmalloc_at(size_t size, const char *file, int line)
     do {
         b = first_fit(need, &corrupt);
         
-#line 1076 "chapters/03-vmm.nw"
+#line 1078 "chapters/03-vmm.nw"
 if (!b && !corrupt && heap_grow(need))
     b = first_fit(need, &corrupt);
 if (!b) {

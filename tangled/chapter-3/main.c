@@ -8,7 +8,7 @@
 #include "kheap.h"
 #line 803 "chapters/02-pmm.nw"
 #include "pmm.h"
-#line 1028 "chapters/03-vmm.nw"
+#line 1030 "chapters/03-vmm.nw"
 #include "vmm.h"
 
 #line 681 "chapters/00-boot.nw"
@@ -113,7 +113,7 @@ if (magic == MULTIBOOT_BOOTLOADER_MAGIC) {
 #line 644 "chapters/00-boot.nw"
     cpu_check();
     
-#line 1022 "chapters/03-vmm.nw"
+#line 1024 "chapters/03-vmm.nw"
 pmm_init(boot_info);
 vmm_init();
 heap_init_virtual();
