@@ -37,6 +37,11 @@ install)
         fi
     done < <(entries "$@")
     [ ${#missing[@]} -eq 0 ] && exit 0
+    if ! command -v apt-get >/dev/null; then
+        # Not Debian: say what the Debian build would install, and go on (README: building without Debian).
+        echo "deps: no apt-get here: not installing ${missing[*]} (README.md: Building without Debian)" >&2
+        exit 0
+    fi
     echo "Installing Debian packages this needs (make $*):"
     printf '%s\n' "${reasons[@]}"
     if [ "$(id -u)" -eq 0 ]; then sudo=(); elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then sudo=(sudo -n)

@@ -10,6 +10,7 @@
 # GRUB's multiboot loader then joins the words with spaces and puts a
 # backslash before each \, ' and " (the quoting a Linux command line uses);
 # qemu -kernel passes the line unchanged.
+# GRUB_MKRESCUE (environment) names grub-mkrescue (i686-elf-grub-mkrescue on macOS).
 set -euo pipefail
 kernel=$1 out=$2 cmdline=${3:-}
 shift 3 || shift $#
@@ -43,7 +44,7 @@ cp "$kernel" "$tmp/boot/kernel.elf"
     echo "}"
 } > "$tmp/boot/grub/grub.cfg"
 # Only the GRUB modules we need: the image shrinks from ~9.5 MB to ~1 MB.
-if ! log=$(grub-mkrescue --install-modules="multiboot normal iso9660 biosdisk" \
+if ! log=$("${GRUB_MKRESCUE:-grub-mkrescue}" --install-modules="multiboot normal iso9660 biosdisk" \
         --locales= --fonts= --themes= -o "$out" "$tmp" 2>&1); then
     echo "mkiso: grub-mkrescue failed:" >&2
     echo "$log" >&2
