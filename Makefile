@@ -114,10 +114,11 @@ endif
 
 # Any directory of stage sources (an exercise being graded): EXSRC=DIR
 # EXSTAGE=N builds build/EXNAME/kernel.elf from every .c and .asm in DIR,
-# the stage's files first, in chapters/ROOTS order, then the others.
+# the stage's files first, in chapters/ROOTS order, then the others
+# (EXCFLAGS: more compiler flags; the grader names files as students know them).
 ifneq ($(strip $(EXSRC)),)
 EX_EXTRA := $(sort $(filter-out $(call stage_files,$(EXSTAGE)),$(notdir $(wildcard $(EXSRC)/*.c $(EXSRC)/*.asm $(EXSRC)/*.h))))
-$(eval $(call stage_rules,$(EXNAME),$(EXSRC),$(EXSTAGE),,$(call stage_files,$(EXSTAGE)) $(EX_EXTRA)))
+$(eval $(call stage_rules,$(EXNAME),$(EXSRC),$(EXSTAGE),$(EXCFLAGS),$(call stage_files,$(EXSTAGE)) $(EX_EXTRA)))
 # (the grader builds its kernels one at a time: each one's files compile in parallel)
 MAKEFLAGS += -j$(or $(JOBS),$(shell nproc 2>/dev/null),2)
 endif

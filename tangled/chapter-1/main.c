@@ -1,4 +1,4 @@
-#line 674 "chapters/00-boot.nw"
+#line 675 "chapters/00-boot.nw"
 /* main.c: kmain, the command line. */
 #include "kernel.h"
 #include "multiboot.h"
@@ -7,7 +7,7 @@
 #line 921 "chapters/01-heap.nw"
 #include "kheap.h"
 
-#line 681 "chapters/00-boot.nw"
+#line 682 "chapters/00-boot.nw"
 const struct multiboot_info *boot_info;
 bool test_mode;
 void cpu_init(void);
@@ -100,6 +100,7 @@ kmain(uint32_t magic, uint32_t info_phys)
 if (magic == MULTIBOOT_BOOTLOADER_MAGIC) {
     char name[64];
     boot_info = P2V(info_phys);
+    ktest_take_grade_nonce();
     test_mode = cmdline_has("test") || cmdline_value("test", name, sizeof(name));
     if (boot_info->flags & MULTIBOOT_INFO_CMDLINE)
         kprintf("command line: %s\n", (const char *)P2V(boot_info->cmdline));

@@ -1,4 +1,4 @@
-#line 674 "chapters/00-boot.nw"
+#line 675 "chapters/00-boot.nw"
 /* main.c: kmain, the command line. */
 #include "kernel.h"
 #include "multiboot.h"
@@ -9,7 +9,7 @@
 #line 803 "chapters/02-pmm.nw"
 #include "pmm.h"
 
-#line 681 "chapters/00-boot.nw"
+#line 682 "chapters/00-boot.nw"
 const struct multiboot_info *boot_info;
 bool test_mode;
 void cpu_init(void);
@@ -102,6 +102,7 @@ kmain(uint32_t magic, uint32_t info_phys)
 if (magic == MULTIBOOT_BOOTLOADER_MAGIC) {
     char name[64];
     boot_info = P2V(info_phys);
+    ktest_take_grade_nonce();
     test_mode = cmdline_has("test") || cmdline_value("test", name, sizeof(name));
     if (boot_info->flags & MULTIBOOT_INFO_CMDLINE)
         kprintf("command line: %s\n", (const char *)P2V(boot_info->cmdline));
