@@ -154,7 +154,7 @@ trap_report(const struct trapframe *tf)
             tf->esi, tf->edi, tf->ebp, (uint32_t)(uintptr_t)(&tf->eflags + 1));
     kprintf("    cr0 0x%08x  cr2 0x%08x  cr3 0x%08x\n",
             read_cr0(), read_cr2(), read_cr3());
-    
+
     backtrace(tf->ebp);
 }
 #line 1108 "chapters/00-boot.nw"
@@ -180,7 +180,7 @@ trap(struct trapframe *tf)
 {
     if (probe_fixup(tf))
         return;
-    
+
     trap_report(tf);
     panic("trap: unexpected CPU exception %u at eip %p",
           tf->vector, (void *)(uintptr_t)tf->eip);

@@ -26,7 +26,7 @@ static struct {
     uint32_t blocks;            /* number of blocks, free or not */
     int last_error;
     unsigned errors;
-    
+
 } heap;
 #line 1037 "chapters/01-heap.nw"
 static void *heap_error(int code, const heap_block_t *site, const char *fmt, ...)
@@ -157,13 +157,12 @@ heap_init(void *start, size_t size)
     heap.first->line = heap.first->requested = 0;
     seal(heap.first);
     poison(payload_of(heap.first), heap.first->size);
-    
 #line 433 "chapters/01-heap.nw"
-heap.stats = (memory_stats_t){ 0 };
-heap.stats.heap_size = (uint32_t)size;
-heap.stats.heap_free = (uint32_t)heap.first->size;
-heap.blocks = 1;
-heap.last_error = MEM_SUCCESS;
+    heap.stats = (memory_stats_t){ 0 };
+    heap.stats.heap_size = (uint32_t)size;
+    heap.stats.heap_free = (uint32_t)heap.first->size;
+    heap.blocks = 1;
+    heap.last_error = MEM_SUCCESS;
 #line 403 "chapters/01-heap.nw"
 }
 #line 462 "chapters/01-heap.nw"
@@ -181,7 +180,7 @@ memory_get_stats(memory_stats_t *stats)
     *stats = heap.stats;
     stats->heap_blocks = heap.blocks;
     stats->heap_errors = heap.errors;
-    
+
 }
 #line 493 "chapters/01-heap.nw"
 /* SIZE rounded up to HEAP_ALIGN, or 0 (with an error) if it can never fit. */
@@ -199,9 +198,8 @@ request_size(size_t size, const char *who)
 static size_t
 heap_limit(void)
 {
-    
 #line 519 "chapters/01-heap.nw"
-return heap.end - heap.start;
+    return heap.end - heap.start;
 #line 515 "chapters/01-heap.nw"
 }
 #line 531 "chapters/01-heap.nw"
@@ -258,14 +256,13 @@ kmalloc_at(size_t size, const char *file, int line)
         return NULL;
     bool corrupt = false;
     heap_block_t *b = first_fit(need, &corrupt);
-    
 #line 645 "chapters/01-heap.nw"
-if (!b) {
-    if (!corrupt)
-        heap_error(MEM_OUT_OF_MEM, NULL, "kmalloc: out of memory (%lu bytes requested, "
-                   "largest free block %lu)", (unsigned long)size, (unsigned long)largest_free());
-    return NULL;
-}
+    if (!b) {
+        if (!corrupt)
+            heap_error(MEM_OUT_OF_MEM, NULL, "kmalloc: out of memory (%lu bytes requested, "
+                       "largest free block %lu)", (unsigned long)size, (unsigned long)largest_free());
+        return NULL;
+    }
 #line 603 "chapters/01-heap.nw"
     check_poison(b, need);
     return take(b, size, need, file, line);
@@ -395,16 +392,15 @@ krealloc_at(void *p, size_t size, const char *file, int line)
         b->requested = (uint32_t)size;
         return p;
     }
-    
 #line 816 "chapters/01-heap.nw"
-void *q = kmalloc_at(size, file, line);
-if (!q)
-    return NULL;
-memcpy(q, p, b->size);
-kfree_at(p, file, line);
-heap.stats.allocation_count--;          /* one block moved: not a new allocation */
-heap.stats.free_count--;
-return q;
+    void *q = kmalloc_at(size, file, line);
+    if (!q)
+        return NULL;
+    memcpy(q, p, b->size);
+    kfree_at(p, file, line);
+    heap.stats.allocation_count--;          /* one block moved: not a new allocation */
+    heap.stats.free_count--;
+    return q;
 #line 812 "chapters/01-heap.nw"
 }
 #line 835 "chapters/01-heap.nw"
@@ -462,25 +458,23 @@ heap_check(void)
     for (heap_block_t *b = heap.first; b; prev = b, b = b->next) {
         if (!block_valid(b))
             return check_failed(b, "the header is corrupt or its links are inconsistent");
-        
 #line 934 "chapters/01-heap.nw"
-if (b->magic == HEAP_MAGIC_FREE) {
-    if (prev && prev->magic == HEAP_MAGIC_FREE)
-        return check_failed(b, "two free blocks are next to each other (a missed merge)");
-    if (first_unpoisoned(payload_of(b), b->size) < b->size)
-        return check_failed(b, "a free block was written to after it was freed");
-    free += b->size;
-} else {
-    used += b->size;
-}
+        if (b->magic == HEAP_MAGIC_FREE) {
+            if (prev && prev->magic == HEAP_MAGIC_FREE)
+                return check_failed(b, "two free blocks are next to each other (a missed merge)");
+            if (first_unpoisoned(payload_of(b), b->size) < b->size)
+                return check_failed(b, "a free block was written to after it was freed");
+            free += b->size;
+        } else {
+            used += b->size;
+        }
 #line 926 "chapters/01-heap.nw"
         blocks++;
     }
-    
 #line 946 "chapters/01-heap.nw"
-if (!heap.first || blocks != heap.blocks || used != heap.stats.heap_used ||
-    free != heap.stats.heap_free || used + free + blocks * HDR != heap.stats.heap_size)
-    return check_failed(NULL, "the statistics disagree with the blocks");
+    if (!heap.first || blocks != heap.blocks || used != heap.stats.heap_used ||
+        free != heap.stats.heap_free || used + free + blocks * HDR != heap.stats.heap_size)
+        return check_failed(NULL, "the statistics disagree with the blocks");
 #line 929 "chapters/01-heap.nw"
     return MEM_SUCCESS;
 }

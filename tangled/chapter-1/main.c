@@ -94,21 +94,18 @@ kmain(uint32_t magic, uint32_t info_phys)
     console_init();
     cpu_init();
     kprintf("Sarrus memory manager, stage %d\n", KERNEL_STAGE);
-    
 #line 1501 "chapters/00-boot.nw"
-if (magic == MULTIBOOT_BOOTLOADER_MAGIC) {
-    char name[64];
-    boot_info = P2V(info_phys);
-    test_mode = cmdline_has("test") || cmdline_value("test", name, sizeof(name));
-    if (boot_info->flags & MULTIBOOT_INFO_CMDLINE)
-        kprintf("command line: %s\n", (const char *)P2V(boot_info->cmdline));
-} else {
-    kprintf("kmain: not started by a multiboot loader (eax=0x%x)\n", magic);
-}
-#line 1490 "chapters/00-boot.nw"
-    
+    if (magic == MULTIBOOT_BOOTLOADER_MAGIC) {
+        char name[64];
+        boot_info = P2V(info_phys);
+        test_mode = cmdline_has("test") || cmdline_value("test", name, sizeof(name));
+        if (boot_info->flags & MULTIBOOT_INFO_CMDLINE)
+            kprintf("command line: %s\n", (const char *)P2V(boot_info->cmdline));
+    } else {
+        kprintf("kmain: not started by a multiboot loader (eax=0x%x)\n", magic);
+    }
 #line 472 "chapters/01-heap.nw"
-memory_init();
+    memory_init();
 #line 1491 "chapters/00-boot.nw"
     if (test_mode)
         ktest_main();

@@ -20,22 +20,21 @@ read_line(char *line)
             continue;
         }
         last_was_cr = c == '\r';
-        
 #line 1896 "chapters/00-boot.nw"
-if (c == '\r' || c == '\n') {
-    console_putc('\n');
-    line[n] = '\0';
-    return;
-}
-if ((c == 0x7F || c == '\b') && n > 0) {
-    n--;
-    console_putc('\b');
-    console_putc(' ');
-    console_putc('\b');
-} else if (c >= ' ' && c < 0x7F && n < LINE_MAX - 1) {
-    line[n++] = (char)c;
-    console_putc((char)c);
-}
+        if (c == '\r' || c == '\n') {
+            console_putc('\n');
+            line[n] = '\0';
+            return;
+        }
+        if ((c == 0x7F || c == '\b') && n > 0) {
+            n--;
+            console_putc('\b');
+            console_putc(' ');
+            console_putc('\b');
+        } else if (c >= ' ' && c < 0x7F && n < LINE_MAX - 1) {
+            line[n++] = (char)c;
+            console_putc((char)c);
+        }
 #line 1891 "chapters/00-boot.nw"
     }
 }

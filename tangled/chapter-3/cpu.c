@@ -154,10 +154,9 @@ trap_report(const struct trapframe *tf)
             tf->esi, tf->edi, tf->ebp, (uint32_t)(uintptr_t)(&tf->eflags + 1));
     kprintf("    cr0 0x%08x  cr2 0x%08x  cr3 0x%08x\n",
             read_cr0(), read_cr2(), read_cr3());
-    
 #line 922 "chapters/03-vmm.nw"
-if (tf->vector == 14)
-    page_fault_explain(read_cr2(), tf->error_code);
+    if (tf->vector == 14)
+        page_fault_explain(read_cr2(), tf->error_code);
 #line 1092 "chapters/00-boot.nw"
     backtrace(tf->ebp);
 }
@@ -184,7 +183,7 @@ trap(struct trapframe *tf)
 {
     if (probe_fixup(tf))
         return;
-    
+
     trap_report(tf);
     panic("trap: unexpected CPU exception %u at eip %p",
           tf->vector, (void *)(uintptr_t)tf->eip);
