@@ -2,7 +2,13 @@
 """nw2md.py body|indexes CHAPTER.nw... > FILE.md: the weaving back end of the book.
 
 Reads all chapters through noweb's `markup` in one run (so references
-across chapters work) and writes one pandoc Markdown document:
+across chapters work) and writes one pandoc Markdown document.  It is also
+a noweave back end: without .nw arguments it reads noweb's pipeline on its
+standard input (and ignores the options noweave passes), so
+
+    noweave -n -backend 'tools/book/nw2md.py body' chapters/*.nw > body.md
+
+writes the same Markdown as `make book`.  What it writes:
 
 * documentation chunks are Markdown already and pass through; `[[code]]`
   quotes become code spans;
@@ -11,7 +17,11 @@ across chapters work) and writes one pandoc Markdown document:
   book's `[replaces]` rule), a fenced block with syntax highlighting, and a
   line "defined in / used in" with links;
 * chunk uses inside code read "⟨name⟩ §N"; the HTML post-pass
-  (tools/book/htmlpost.py) turns §N into a link;
+  (tools/book/htmlpost.py) turns §N into a link, the LaTeX one
+  (tools/book/texpost.py) adds the page; a chunk that a later chapter
+  replaces says so where it is defined, where it is used and in the index;
+* every chunk reference in prose, "defined in" and "used in" lines and the
+  indexes gives the page in print ("§12, p. 34");
 * appendices list every chunk, and every identifier (found by ctags in the
   tangled sources of the last stage, mapped back through the #line
   directives to the chunk that defines it);
@@ -27,6 +37,7 @@ import subprocess
 import sys
 
 REPLACES = " [replaces]"
+REPLACED_BY = {}        # chunk number -> number of the definition that replaces it
 
 
 def markup(files):
@@ -94,14 +105,27 @@ def docs_markdown(chunk):
     return "".join(out)
 
 
+def link(n):
+    """A chunk reference: a link in HTML, with the page in print."""
+    return f"[§{n}](#chunk-{n})`\\pg{{chunk-{n}}}`{{=latex}}"
+
+
 def links(nums):
-    return ", ".join(f"[§{n}](#chunk-{n})" for n in nums)
+    return ", ".join(link(n) for n in nums)
+
+
+def replaced_note(nums):
+    """"replaced in §M" for the definitions among NUMS a later one replaces."""
+    later = sorted({REPLACED_BY[n] for n in nums if n in REPLACED_BY})
+    return f"replaced in {links(later)}" if later else ""
 
 
 def main():
-    part = sys.argv[1]                          # "body" or "indexes"
-    files = sorted(sys.argv[2:])
-    chunks = parse(markup(files))
+    args = [a for a in sys.argv[1:] if not a.startswith("-")]
+    part = args[0]                              # "body" or "indexes"
+    files = sorted(args[1:])
+    lines = markup(files) if files else sys.stdin.read().split("\n")
+    chunks = parse(lines)
     code = [c for c in chunks if c["kind"] == "code"]
     for i, c in enumerate(code, 1):
         c["num"] = i
@@ -111,6 +135,12 @@ def main():
         for kind, arg in c["parts"]:
             if kind == "use" and c["num"] not in uses[arg]:
                 uses[arg].append(c["num"])
+    # [replaces]: which definitions a later one throws away.
+    for c in code:
+        if c["name"].endswith(REPLACES):
+            for n in defs[base(c["name"])]:
+                if n < c["num"] and n not in REPLACED_BY:
+                    REPLACED_BY[n] = c["num"]
     out = []
     chapter = None
     for c in chunks:
@@ -147,8 +177,8 @@ def add_panel(text, path):
     """After the chapter's title, the HTML edition's "boot stage N" panel."""
     n = chapter_number(path)
     title, _, rest = text.partition("\n")
-    if n == 0:                  # the prologue is chapter 0 (numbers in the PDF)
-        return "```{=latex}\n\\setcounter{chapter}{-1}\n```\n\n" + text
+    if n == 0:                  # the prologue (stage 0 is never booted alone)
+        return text
     panel = (f'\n\n```{{=html}}\n<div class="sarrus-boot" data-stage="{n}"></div>\n```\n')
     return title + panel + rest
 
@@ -172,10 +202,12 @@ def code_markdown(c, defs, uses):
     b = base(name)
     first = defs[b][0]
     if name.endswith(REPLACES):
-        earlier = [n for n in defs[b] if n < num]
+        earlier = [n for n in defs[b] if n < num and REPLACED_BY.get(n) == num]
         sign = f"≡ *(replaces {links(earlier)})*"
     else:
         sign = "≡" if num == first else f"+≡ *(continues {links([first])})*"
+    if num in REPLACED_BY:
+        sign += f" *({replaced_note([num])})*"
     body = []
     for kind, arg in c["parts"]:
         if kind == "text":
@@ -184,7 +216,8 @@ def code_markdown(c, defs, uses):
             body.append("\n")
         elif kind == "use":
             target = defs.get(arg, [0])[0]
-            body.append(f"⟨{arg}⟩ §{target}")
+            later = sorted({REPLACED_BY[n] for n in defs.get(arg, []) if n in REPLACED_BY})
+            body.append(f"⟨{arg}⟩ §{target}" + "".join(f", replaced by §{m}" for m in later))
     text = "".join(body).strip("\n")
     lang = language(b, defs)
     fence = "~~~~" if "```" in text else "```"
@@ -197,16 +230,18 @@ def code_markdown(c, defs, uses):
         notes.append(f"The file `{b}`.")
     note = " ".join(notes)
     return (f"\n::: {{.chunk #chunk-{num}}}\n"
-            f"[§{num}]{{.chunkno}} **⟨{b}⟩** {sign}\n\n"
+            f"`\\label{{chunk-{num}}}`{{=latex}}[§{num}]{{.chunkno}} **⟨{b}⟩** {sign}\n\n"
             f"{fence} {{.{lang}}}\n{text}\n{fence}\n\n"
-            f"[{note}]{{.chunknote}}\n:::\n")
+            f"`\\label{{chunk-{num}-note}}`{{=latex}}[{note}]{{.chunknote}}\n:::\n")
 
 
 def chunk_index(defs, uses):
     out = ["\n# Index of chunks {.unnumbered}\n\n"]
     for name in sorted(defs, key=str.lower):
+        r = replaced_note(defs[name])
+        r = f"; {r}" if r else ""
         u = f"; used in {links(uses[name])}" if uses.get(name) else ""
-        out.append(f"- ⟨{name}⟩: {links(defs[name])}{u}\n")
+        out.append(f"- ⟨{name}⟩: {links(defs[name])}{r}{u}\n")
     return "".join(out)
 
 
