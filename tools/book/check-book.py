@@ -12,7 +12,10 @@ The PDF (from pdflatex's log, book.aux, book.toc and the PDF's text):
   code line, the last code line shares its page with the line before it
   (no lone widowed line) and with the "Used in" line below (labels that
   tools/book/texpost.py and nw2md.py put there);
-* every chunk reference in prose gives its page.
+* every chunk reference in prose gives its page;
+* the index of identifiers lists C, NASM and linker-script names with
+  their uses, no locals or include guards, and keeps two unrelated static
+  functions of the same name apart; the chunk index marks replaced chunks.
 The HTML (build/html/, one page per chapter):
 * one page per chapter, the preface, each appendix and each index, each
   with previous/next links and a link to the table of contents;
@@ -137,6 +140,19 @@ prose_refs = len(re.findall(r"\\hyperlink\{chunk-\d+\}\{§\d+\}", tex))
 paged = len(re.findall(r"\\hyperlink\{chunk-(\d+)\}\{§\1\}\\pg\{chunk-\1\}", tex))
 check("pdf-chunk-references-give-the-page", prose_refs > 100 and paged == prose_refs,
       f"{paged} of {prose_refs} references in prose; {tex.count(chr(92) + 'pgc{')} in code")
+
+# The identifier index: C, NASM and the linker script, definitions and uses.
+md = open("build/book/indexes.md", encoding="utf-8").read()
+entries = dict(re.findall(r"^- \[(`[^`]+`(?: \([^)]*\))?)\]\{#[^}]*\}: (.*)$", md, re.M))
+want = {"`kmalloc`": "C function", "`_start`": "NASM label", "`_kernel_end`": "linker symbol",
+        "`split` (kheap.c)": "static function", "`split` (monitor.c)": "its namesake in another file"}
+absent = [w for w in want if w not in entries]
+unwanted = [w for w in ("`hi`", "`lo`", "`pa`", "`va`", "`KHEAP_H`", "`split`") if w in entries]
+no_uses = [w for w in ("`kmalloc`", "`_kernel_end`") if "used in" not in entries.get(w, "")]
+check("index-of-identifiers-is-a-programmers-index", not absent and not unwanted and not no_uses,
+      f"{len(entries)} identifiers; missing {absent}; should not be there {unwanted}; without uses {no_uses}")
+replaced = re.findall(r"^- ⟨[^⟩]*⟩: .*replaced in .*$", md, re.M)
+check("index-of-chunks-marks-replaced-chunks", len(replaced) >= 5, f"{len(replaced)} chunks marked replaced")
 
 # ---------------------------------------------------------------- the HTML
 html_dir = "build/html"

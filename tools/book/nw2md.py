@@ -153,7 +153,7 @@ def main():
         else:
             out.append(code_markdown(c, defs, uses))
     if part == "indexes":
-        out = [chunk_index(defs, uses), identifier_index(code)]
+        out = [chunk_index(defs, uses), identifier_index(code, uses)]
     sys.stdout.write(number_figures("".join(out)))
 
 
@@ -259,33 +259,151 @@ def line_map(path):
     return result
 
 
-def identifier_index(code):
+C_KINDS = "fdgestuv"     # functions, macros, enum names and values, structs, typedefs, unions, globals
+
+
+def nasm_definitions(path):
+    """(name, line, kind) for NASM's global names: labels, equ, %define, %macro."""
+    out = []
+    for i, l in enumerate(open(path), 1):
+        code = l.split(";", 1)[0]
+        m = (re.match(r"^\s*([A-Za-z_]\w*):", code) or re.match(r"^\s*([A-Za-z_]\w*)\s+equ\b", code)
+             or re.match(r"^\s*%(?:x?define|macro)\s+([A-Za-z_]\w*)", code)
+             or re.match(r"^\s*([A-Za-z_]\w*)\s+(?:times|d[bwdq]|res[bwdq])\b", code))
+        if m:
+            out.append((m.group(1), i, "label"))
+    return out
+
+
+def definitions(path):
+    """(name, line, kind) for the global identifiers a tangled file defines."""
+    if path.endswith(".asm"):
+        return nasm_definitions(path)
+    if path.endswith(".ld"):
+        tags = subprocess.run(["ctags", "-x", "--language-force=LdScript", "--kinds-LdScript=s", path],
+                              capture_output=True, text=True).stdout
+    else:
+        tags = subprocess.run(["ctags", "-x", f"--c-kinds={C_KINDS}", "--language-force=C", path],
+                              capture_output=True, text=True).stdout
+    out = []
+    lines = open(path).read().split("\n")
+    for l in tags.splitlines():
+        m = re.match(r"(\S+)\s+(\S+)\s+(\d+)\s+\S+\s?(.*)", l)
+        if not m:
+            continue
+        name, kind, line, text = m.group(1), m.group(2), int(m.group(3)), m.group(4)
+        if kind == "macro" and re.fullmatch(r"#\s*define\s+\w+_H_?\s*", text.strip()):
+            continue                            # an include guard
+        if name.startswith("__anon"):
+            continue                            # an anonymous struct
+        if kind == "variable" and lines[line - 1][:1].isspace():
+            continue                            # a local in a body ctags did not see (after a macro)
+        out.append((name, line, kind))
+    return out
+
+
+def chunk_files(code, uses_by_name):
+    """Chunk name -> the set of files (root chunks) it ends up in."""
+    name_of = {c["num"]: base(c["name"]) for c in code}
+    memo = {}
+
+    def files(name, seen=()):
+        if name in memo:
+            return memo[name]
+        parents = uses_by_name.get(name, [])
+        if not parents:
+            result = {name}
+        else:
+            result = set()
+            for n in parents:
+                if name_of[n] not in seen:
+                    result |= files(name_of[n], seen + (name,))
+        memo[name] = result
+        return result
+    return {c["num"]: files(base(c["name"])) for c in code}
+
+
+def code_words(c):
+    """The identifiers a chunk's code mentions (comments and strings left out)."""
+    text = "".join(arg for kind, arg in c["parts"] if kind == "text" or kind == "nl" and "\n")
+    text = "\n".join(arg if kind == "text" else "\n" for kind, arg in c["parts"] if kind in ("text", "nl"))
+    text = re.sub(r"/\*.*?\*/|//[^\n]*|\"(?:\\.|[^\"\\\n])*\"|'(?:\\.|[^'\\\n])*'", " ", text, flags=re.S)
+    if language(base(c["name"]), None) == "nasm":
+        text = re.sub(r";[^\n]*", " ", text)
+    return set(re.findall(r"[A-Za-z_]\w*", text))
+
+
+def identifier_index(code, uses_by_name):
+    """Every global identifier of C, NASM and the linker script, in every
+    stage: the chunks that define it and the chunks that use it.  Static
+    functions of the same name in two files are two entries."""
     stages = sorted(glob.glob("tangled/chapter-*"))
     if not stages:
         return ""
-    tags = subprocess.run(["ctags", "-x", "--c-kinds=fdstuvg", "--language-force=C", "-R", stages[-1]],
-                          capture_output=True, text=True).stdout
-    where = collections.defaultdict(set)
-    maps = {}
-    for l in tags.splitlines():
-        m = re.match(r"(\S+)\s+(\S+)\s+(\d+)\s+(\S+)", l)
-        if not m or not m.group(4).endswith((".c", ".h")):
-            continue
-        ident, kind, line, path = m.group(1), m.group(2), int(m.group(3)), m.group(4)
-        if kind in ("member", "local") or ident.startswith("_") or len(ident) < 2:
-            continue
-        maps.setdefault(path, line_map(path))
-        src = maps[path].get(line)
-        if not src:
-            continue
-        for c in code:
-            if c["file"] == src[0] and c["line"] < src[1] <= c.get("last", 10**9):
-                where[ident].add(c["num"])
-                break
+    by_num = {c["num"]: c for c in code}
+    chunks_of_file = collections.defaultdict(list)
+    for c in code:
+        chunks_of_file[c["file"]].append(c)
+    defined = collections.defaultdict(set)      # name -> chunk numbers
+    kinds = collections.defaultdict(set)        # name -> ctags kinds
+    macro_defs = collections.defaultdict(set)   # name -> chunks defining it as a macro
+    for stage in stages:
+        for path in sorted(glob.glob(os.path.join(stage, "*"))):
+            found = definitions(path)
+            if not found:
+                continue
+            lines = line_map(path) if not path.endswith(".ld") else {}
+            text = open(path).read().split("\n") if path.endswith(".ld") else []
+            for name, line, kind in found:
+                src = lines.get(line)
+                kinds[name].add(kind)
+                if src:
+                    for c in chunks_of_file.get(src[0], []):
+                        if c["line"] < src[1] <= c.get("last", 10**9):
+                            defined[name].add(c["num"])
+                            if kind == "macro":
+                                macro_defs[name].add(c["num"])
+                            break
+                elif text:                      # no #line in a linker script: find the line's chunk
+                    want = text[line - 1].strip()
+                    for c in code:
+                        if base(c["name"]).startswith("kernel.ld") and want in "".join(
+                                a for k, a in c["parts"] if k == "text").replace("\n", ""):
+                            defined[name].add(c["num"])
+                            break
+    # KTEST(name) { ... } and MONITOR_COMMAND(...) look like function
+    # definitions to ctags: a name defined as a macro is not also a function.
+    for name in [n for n, k in kinds.items() if "macro" in k and len(k) > 1]:
+        defined[name] = macro_defs[name]
+    files_of = chunk_files(code, uses_by_name)
+    words = {c["num"]: code_words(c) for c in code}
+    entries = []                                # (name, label, anchor, defs, uses)
+    for name, nums in defined.items():
+        # One entry per source file when a name is defined in two .c/.asm
+        # files (two unrelated static functions); headers are shared.
+        groups = collections.defaultdict(set)
+        for n in nums:
+            own = sorted(f for f in files_of[n] if not f.endswith(".h"))
+            groups[own[0] if len(files_of[n]) == 1 and own else ""].add(n)
+        separate = len([g for g in groups if g]) > 1
+        if not separate:
+            groups = {"": set(nums)}
+        for where, dnums in groups.items():
+            users = [c["num"] for c in code if c["num"] not in dnums and name in words[c["num"]]
+                     and (not where or where in files_of[c["num"]])]
+            label = f"`{name}` ({where})" if where else f"`{name}`"
+            anchor = "id-" + re.sub(r"[^\w-]", "-", name + ("-" + where if where else ""))
+            entries.append((name.lower(), where, label, anchor, sorted(dnums), users))
     out = ["\n# Index of identifiers {.unnumbered}\n\n",
-           "Where each function, type, macro and global of the last stage is defined.\n\n"]
-    for ident in sorted(where, key=str.lower):
-        out.append(f"- `{ident}`: {links(sorted(where[ident]))}\n")
+           "Every function, macro, type, global variable, assembler label and linker symbol of every stage: "
+           "the chunks that define it, then the chunks that use it. A chunk a later chapter replaces is "
+           "marked *(replaced)*.\n\n"]
+
+    def refs(nums):
+        return ", ".join(link(n) + (" *(replaced)*" if n in REPLACED_BY else "") for n in nums)
+    for _, _, label, anchor, dnums, users in sorted(entries):
+        u = f"; used in {refs(users)}" if users else ""
+        out.append(f"- [{label}]{{#{anchor}}}: defined in {refs(dnums)}{u}\n")
     return "".join(out)
 
 
