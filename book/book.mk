@@ -66,7 +66,7 @@ build/html/index.html: build/book/body.md build/book/indexes.md $(BOOK_FRONT) bo
 	@node tools/book/search-index.mjs build/book/search-docs.json build/html/search-index.js
 	@echo "book: build/html/ ($$(ls build/html/*.html | wc -l) pages)"
 
-book-test: book runnable   ## check both editions: LaTeX log, links, and the HTML in headless Chromium
+book-test: book runnable   ## check both editions (numbering, running heads, page breaks, links, search, axe at 360/1280 px) and notangle
 	@$(PYTHON) tools/book/check-book.py
 	@$(PYTHON) tools/serve-and-run.py build/html -- node tests/browser/book.mjs
 	@RUNNABLE_PAGE=chapter-1.html $(PYTHON) tools/serve-and-run.py build/html -- node tests/browser/runnable.mjs

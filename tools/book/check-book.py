@@ -25,6 +25,7 @@ The HTML (build/html/, one page per chapter):
 * each chapter N >= 1 has its own stage's boot panel;
 * the search index exists, finds a known identifier (node + minisearch),
   and its results point at pages that exist.
+And `notangle -filter tools/nwfilter.py` reproduces every file of tangled/.
 """
 import glob
 import json
@@ -230,4 +231,10 @@ except Exception as e:                          # noqa: BLE001
 bad = [h for h in hits if h.split("#")[0] not in docs or h.split("#")[1] not in ids[h.split("#")[0]]]
 check("html-search-finds-a-known-identifier", hits and not bad,
       f"kmalloc -> {hits[:3]}" if hits else str(getattr(r, "stderr", r))[:200])
+# The card's command: notangle with the book's filter gives tangled/ byte for byte.
+stage_list = ",".join(str(s) for s in stages)
+r = subprocess.run([sys.executable, "tools/tangle.py", "--check", "--notangle", "--stages", stage_list],
+                   capture_output=True, text=True)
+check("notangle-reproduces-tangled", r.returncode == 0,
+      (r.stderr.strip().splitlines() or [f"notangle -filter tools/nwfilter.py, stages {stage_list}"])[0])
 sys.exit(1 if failed else 0)
