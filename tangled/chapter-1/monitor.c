@@ -1,9 +1,9 @@
-#line 2049 "chapters/00-boot.nw"
+#line 1335 "chapters/00-workbench.nw"
 /* monitor.c: the interactive kernel monitor on the serial line. */
 #include "monitor.h"
 #include "multiboot.h"
 
-#line 1874 "chapters/00-boot.nw"
+#line 1160 "chapters/00-workbench.nw"
 #define LINE_MAX 128
 
 static void
@@ -20,7 +20,7 @@ read_line(char *line)
             continue;
         }
         last_was_cr = c == '\r';
-#line 1896 "chapters/00-boot.nw"
+#line 1182 "chapters/00-workbench.nw"
         if (c == '\r' || c == '\n') {
             console_putc('\n');
             line[n] = '\0';
@@ -35,10 +35,10 @@ read_line(char *line)
             line[n++] = (char)c;
             console_putc((char)c);
         }
-#line 1891 "chapters/00-boot.nw"
+#line 1177 "chapters/00-workbench.nw"
     }
 }
-#line 1916 "chapters/00-boot.nw"
+#line 1202 "chapters/00-workbench.nw"
 #define MAX_ARGS 8
 #define MAX_COMMANDS 128
 
@@ -60,7 +60,7 @@ split(char *line, char **argv)
     }
     return argc;
 }
-#line 1940 "chapters/00-boot.nw"
+#line 1226 "chapters/00-workbench.nw"
 static bool
 same_word(const char *a, const char *b)
 {
@@ -84,7 +84,7 @@ run_command(char *line)
     }
     kprintf("unknown command '%s' (try 'help')\n", argv[0]);
 }
-#line 1966 "chapters/00-boot.nw"
+#line 1252 "chapters/00-workbench.nw"
 void
 monitor_run(void)
 {
@@ -98,7 +98,7 @@ monitor_run(void)
         run_command(line);
     }
 }
-#line 1985 "chapters/00-boot.nw"
+#line 1271 "chapters/00-workbench.nw"
 bool
 monitor_number(const char *s, uintptr_t *value)
 {
@@ -123,7 +123,7 @@ monitor_number(const char *s, uintptr_t *value)
     *value = v;
     return true;
 }
-#line 2016 "chapters/00-boot.nw"
+#line 1302 "chapters/00-workbench.nw"
 MONITOR_COMMAND(help, "list the commands")(int argc, char **argv)
 {
     for (int i = 0; i < ncommands; i++)
@@ -140,7 +140,7 @@ MONITOR_COMMAND(info, "where the kernel lives and how it was booted")(int argc, 
         kprintf("boot loader: %s\n", (const char *)P2V(boot_info->boot_loader_name));
     return 0;
 }
-#line 2035 "chapters/00-boot.nw"
+#line 1321 "chapters/00-workbench.nw"
 MONITOR_COMMAND(trap, "execute an invalid instruction (shows an exception report)")
 (int argc, char **argv)
 {
