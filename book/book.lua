@@ -44,7 +44,7 @@ function Header(h)
         local title = pandoc.utils.stringify(h.content)
         table.insert(after, raw("\\markboth{\\MakeUppercase{" .. title .. "}}{\\MakeUppercase{" .. title .. "}}"))
       end
-      h.attributes["data-page"] = h.identifier
+      h.attributes["data-page"] = h.identifier:gsub("^%a+:", ""):gsub("[^%w%-]", "-")
     elseif h.classes:includes("appendix") then
       unnumbered = false
       appendix = appendix + 1
