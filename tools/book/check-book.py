@@ -23,6 +23,7 @@ The HTML (build/html/, one page per chapter):
 * every link between pages (page.html#id) and inside a page resolves;
   every chunk reference inside code is a link;
 * each chapter N >= 1 has its own stage's boot panel;
+* every figure has an alt text and its content as text (a list);
 * the search index exists, finds a known identifier (node + minisearch),
   and its results point at pages that exist.
 And `notangle -filter tools/nwfilter.py` reproduces every file of tangled/.
@@ -203,6 +204,12 @@ check("html-numbering", ok, " ".join(f"{n}:{h1[n] or '-'}" for n in order))
 sec_nums = re.findall(r'<h[2-4][^>]*><span\s+class="header-section-number">([^<]*)</span>', "".join(docs.values()))
 check("html-section-numbers-follow-chapters", sec_nums and not any(s.startswith("-") for s in sec_nums)
       and all(s.split(".")[0] in digits + letters for s in sec_nums), f"{len(sec_nums)} numbered sections")
+
+figs = re.findall(r"<figure>(.*?)</figure>(\s*<details class=\"figure-text\">)?", "".join(docs.values()), re.S)
+no_alt = [f for f, _ in figs if not re.search(r'<img [^>]*alt="[^"]{10,}"', f)]
+no_text = [f for f, d in figs if not d and "<details" not in f]
+check("html-figures-have-text-alternatives", figs and not no_alt and not no_text,
+      f"{len(figs)} figures; {len(no_alt)} without alt, {len(no_text)} without their content as text")
 
 stages = sorted(int(os.path.basename(f)[:2]) for f in glob.glob("chapters/0[1-9]-*.nw"))
 bad = []

@@ -10,6 +10,8 @@ This pass
   after pandoc's syntax highlighting the "§N" may be split across <span>s,
   so "§" followed (possibly across span boundaries) by digits inside <pre>
   blocks gets the number wrapped in a link to the chunk;
+* gives every figure its content as text (a list under the drawing, from
+  the figure's source), the text alternative of the drawing;
 * makes code blocks and tables (which scroll sideways on a phone)
   focusable from the keyboard;
 * writes OUTDIR/index.html (the title and the table of contents) and one
@@ -43,6 +45,50 @@ text = re.sub(r"<pre[^>]*>.*?</pre>", link_refs, text, flags=re.S)
 # mouse must be able to focus them to scroll them (axe: scrollable-region-focusable).
 text = re.sub(r"<(pre|table)\b(?![^>]*tabindex)", r'<\1 tabindex="0"', text)
 
+
+
+def figure_as_text(name):
+    """The content of figure NAME as an HTML list, from its text source
+    (figures/NAME.fig, or build/figures/NAME.fig for those drawn from a
+    build): the text alternative of the drawing."""
+    for path in (f"figures/{name}.fig", f"build/figures/{name}.fig"):
+        if os.path.exists(path):
+            break
+    else:
+        return ""
+    items, row = [], None
+    for line in open(path, encoding="utf-8"):
+        key, _, rest = line.partition(":")
+        parts = [p.strip() for p in rest.split("|")]
+        if key == "box":
+            lo_hi = parts[0].split()
+            span = f"{lo_hi[0]}–{lo_hi[1]}" if len(lo_hi) == 2 else parts[0]
+            items.append(f"<li><code>{html.escape(span)}</code>: {html.escape(parts[1] if len(parts) > 1 else '')}</li>")
+        elif key == "mark":
+            items.append(f"<li>at <code>{html.escape(parts[0])}</code>: {html.escape(parts[1] if len(parts) > 1 else '')}</li>")
+        elif key == "row":
+            row = [html.escape(rest.strip()), []]
+            items.append(row)
+        elif key == "field" and row is not None and len(parts) > 1:
+            bits = f" (bits {html.escape(parts[3])})" if len(parts) > 3 and parts[3] else ""
+            row[1].append(html.escape(parts[1]) + bits)
+        elif key == "note":
+            items.append(f"<li>{html.escape(rest.strip())}</li>")
+    out = []
+    for it in items:
+        out.append(it if isinstance(it, str) else f"<li>{it[0]}: {'; '.join(it[1])}</li>")
+    return "<ul>" + "".join(out) + "</ul>" if out else ""
+
+
+def describe(m):
+    name = m.group(2)
+    text = figure_as_text(name)
+    if not text:
+        return m.group(0)
+    return (m.group(0) + f'\n<details class="figure-text"><summary>The figure as text</summary>{text}</details>')
+
+
+text = re.sub(r'<img src="figures/(([\w-]+))\.svg"[^>]*>\s*<figcaption[^>]*>.*?</figcaption>', describe, text, flags=re.S)
 head = re.search(r"<head>(.*?)</head>", text, re.S).group(1)
 head = re.sub(r"<title>.*?</title>\s*", "", head, flags=re.S)
 body = re.search(r"<body>(.*)</body>", text, re.S).group(1)
