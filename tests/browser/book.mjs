@@ -8,7 +8,7 @@
 //   critical accessibility violation;
 // * each chapter page shows its own stage's boot panel;
 // * the search field finds a known identifier and its first result opens
-//   the page and the place it names.
+//   the page and the place it names, also from file:// (offline).
 // Screenshots of chapter 1 at both widths go to build/screenshot-book-*.png.
 import fs from "node:fs";
 import { check, launch, results as tally } from "./common.mjs";
@@ -81,6 +81,12 @@ if (hits.length) {
 }
 check("book-search-finds-kmalloc", hits.some(([t]) => /kmalloc/.test(t)) && followed,
       hits.slice(0, 3).map(([t, h]) => `${t} (${h})`).join(", "));
+// The same from the file system (no server): the search must work offline.
+await page.goto(new URL("../../build/html/index.html", import.meta.url).href, { waitUntil: "load" });
+await page.fill("#search-top", "pmm_alloc_page");
+await page.waitForSelector("#search-results-top a", { timeout: 15000 }).catch(() => {});
+const offline = await page.evaluate(() => [...document.querySelectorAll("#search-results-top a")].map(a => a.textContent));
+check("book-search-works-from-file-urls", offline.some(t => /pmm_alloc_page/.test(t)), offline.slice(0, 2).join(", "));
 await ctx.close();
 
 // Widths: no sideways scrolling of the page, and axe-core.
