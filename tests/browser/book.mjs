@@ -45,6 +45,7 @@ for (const [name, hrefs] of Object.entries(linksOf)) {
         if (/^[a-z]+:/.test(href) || href.startsWith("runnable/")) continue;
         const [file, frag] = href.split("#");
         const target = file || name;
+        if (!target.endsWith(".html")) continue;    // files of the project (check-book.py checks they exist)
         count++;
         if (!idsOf[target]) broken.push(`${name} -> ${href}`);
         else if (frag && !idsOf[target].has(decodeURIComponent(frag))) broken.push(`${name} -> ${href}`);

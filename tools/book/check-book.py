@@ -172,7 +172,9 @@ for name, t in docs.items():
             continue
         page, _, frag = href.partition("#")
         page = page or name
-        if page.endswith(".html") and page not in docs:
+        if not page.endswith(".html") and not os.path.exists(os.path.join(html_dir, page)):
+            missing.append(f"{name} -> {href}")     # a file of the project (figure, exercise statement)
+        elif page.endswith(".html") and page not in docs:
             missing.append(f"{name} -> {href}")
         elif frag and page in ids and frag not in ids[page]:
             missing.append(f"{name} -> {href}")

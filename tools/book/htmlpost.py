@@ -208,8 +208,14 @@ for i, p in enumerate(pages):
         links += f'<link rel="prev" href="{pages[i - 1]["name"]}">\n'
     if i + 1 < len(pages):
         links += f'<link rel="next" href="{pages[i + 1]["name"]}">\n'
+    body_html = relink(p["html"], p["name"])
+    subs = re.findall(r'<section id="([^"]+)" class="level2[^"]*"[^>]*>\s*<h2[^>]*>(.*?)</h2>', p["html"], re.S)
+    if len(subs) > 2:                           # the chapter's own contents, under its title
+        local = ('<nav class="page-toc" aria-label="Sections of this chapter"><ol>'
+                 + "".join(f'<li><a href="#{sid}">{h.strip()}</a></li>' for sid, h in subs) + "</ol></nav>\n")
+        body_html = re.sub(r"(</h1>\n)", lambda m: m.group(1) + local, body_html, count=1)
     inner = (BANNER.format(title=html.escape(book_title), where="top") + nav(i, "top")
-             + '<main id="main">\n' + relink(p["html"], p["name"]) + "\n</main>\n" + nav(i, "bottom"))
+             + '<main id="main">\n' + body_html + "\n</main>\n" + nav(i, "bottom"))
     with open(os.path.join(outdir, p["name"]), "w", encoding="utf-8") as f:
         f.write(document(f"{label(p)} — {book_title}", inner, links + extra))
 
