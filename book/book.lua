@@ -29,6 +29,22 @@ local letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 local function raw(s) return pandoc.RawBlock("latex", s) end
 
+-- The table of contents LaTeX will write, with every page number 0, for
+-- the first pdflatex pass of a fresh build (BOOK_TOC=path): with a contents
+-- of the right length from the start, the front matter's pages do not move
+-- between the first and second pass, and two passes are enough.
+local toc_path = latex and os.getenv("BOOK_TOC")
+local toc = { "\\babel@toc {english}{}\\relax " }
+local toc_kinds = { "chapter", "section", "subsection" }
+local function tex(s)
+  return (s:gsub("[\\{}$&#^_%%~]", function(c)
+    if c == "\\" then return "\\textbackslash{}" end
+    if c == "^" then return "\\textasciicircum{}" end
+    if c == "~" then return "\\textasciitilde{}" end
+    return "\\" .. c
+  end))
+end
+
 function Header(h)
   local before, after = {}, {}
   local number
@@ -74,6 +90,11 @@ function Header(h)
       number = table.concat(parts, ".")
     end
   end
+  if toc_path and toc_kinds[h.level] then
+    local title = tex(pandoc.utils.stringify(h.content))
+    if number and not h.classes:includes("unnumbered") then title = "\\numberline {" .. number .. "}" .. title end
+    table.insert(toc, "\\contentsline {" .. toc_kinds[h.level] .. "}{" .. title .. "}{0}{toc." .. #toc .. "}%")
+  end
   if not latex and number then
     h.attributes["data-number"] = number
     table.insert(h.content, 1, pandoc.Space())
@@ -84,4 +105,13 @@ function Header(h)
   table.insert(out, h)
   for _, b in ipairs(after) do table.insert(out, b) end
   return out
+end
+
+function Pandoc(doc)
+  if toc_path then
+    local f = io.open(toc_path, "w")
+    f:write(table.concat(toc, "\n") .. "\n")
+    f:close()
+  end
+  return doc
 end

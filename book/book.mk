@@ -56,7 +56,7 @@ build/book/figures/%.pdf: build/html/figures/%.svg
 
 book-pdf: build/book.pdf   ## the PDF edition only
 build/book.pdf: build/book/body.md build/book/indexes.md $(BOOK_FRONT) build/book/appendix.md book/header.tex book/book.lua tools/book/texpost.py figures
-	@pandoc $(PANDOC_COMMON) --number-sections --toc $(BOOK_FRONT) build/book/body.md $(BOOK_BACK) -H book/header.tex \
+	@BOOK_TOC=build/book/book.toc pandoc $(PANDOC_COMMON) --number-sections --toc $(BOOK_FRONT) build/book/body.md $(BOOK_BACK) -H book/header.tex \
 	  --default-image-extension=pdf --pdf-engine=pdflatex -V fontenc=T1 -o build/book/book.tex -s
 	@$(PYTHON) tools/book/texpost.py build/book/book.tex
 	@cd build/book && for pass in 1 2 3; do \
