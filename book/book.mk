@@ -34,7 +34,7 @@ book: deps-book   ## the PDF (build/book.pdf) and HTML (build/html/) editions, w
 # the HTML edition, PDF for the PDF edition.
 # The memory-layout figures and the others with addresses or sizes are drawn
 # from the build (tools/book/layoutfig.py), never written by hand.
-GEN_FIGURES := phys-1 phys-2 phys-3 virt-3 split-coalesce frame-stack
+GEN_FIGURES := phys-1 phys-2 phys-3 virt-3 split-coalesce frame-stack heap-grow qemu-mmap-32m
 FIGURES := $(patsubst figures/%.fig,%,$(wildcard figures/*.fig)) heap-live $(GEN_FIGURES)
 build/figures/.layout-stamp: $(BOOK_FACTS) tools/book/layoutfig.py
 	@mkdir -p $(@D)
