@@ -135,6 +135,23 @@ check("pdf-no-widowed-code-lines", not widowed,
 orphaned = [n for n in nums if f"chunk-{n}-note" in page_of and page_of[f"chunk-{n}-note"] != page_of[f"cl-{n}-last"]]
 check("pdf-no-orphaned-used-in-lines", not orphaned,
       " ".join(f"§{n} (p. {page_of[f'chunk-{n}-note']})" for n in orphaned[:5]))
+# No page left mostly blank inside a chapter (a figure too big for the rest
+# of a page leaves a gap): the text of every page but a chapter's last
+# reaches at least half way down the text area.
+bbox = subprocess.run(["pdftotext", "-bbox-layout", "build/book.pdf", "-"], capture_output=True, text=True).stdout
+fills = []
+for pg in re.findall(r'<page width="[\d.]+" height="([\d.]+)">(.*?)</page>', bbox, re.S):
+    height = float(pg[0])
+    ys = [(float(a), float(b)) for a, b in re.findall(r'<block xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)"', pg[1])]
+    body = [b for a, b in ys if a < 0.9 * height]           # not the page number at the foot
+    fills.append((max(body) / height) if body else 0)
+half_blank = []
+for i, fill in enumerate(fills[:-1]):
+    nxt = [l.strip() for l in pages[i + 1].split("\n") if l.strip()][:1] if i + 1 < len(pages) else []
+    starts_chapter = nxt and (re.match(r"(Chapter|Appendix) ", nxt[0]) or not re.search(r"\s{2,}\S+$", nxt[0]))
+    if fill < 0.5 and not starts_chapter and i > 1:
+        half_blank.append(f"p. {i + 1} ({fill:.0%})")
+check("pdf-no-half-blank-pages", not half_blank, " ".join(half_blank[:6]) or f"{len(fills)} pages")
 floats = re.findall(r"\\begin\{figure\}(\[[^]]*\])?", tex)
 check("pdf-figures-stay-in-the-text", "\\floatplacement{figure}{H}" in tex and all(f in ("", "[H]") for f in floats),
       f"{len(floats)} figures placed where the text puts them")
