@@ -71,21 +71,24 @@ build/book.pdf: build/book/body.md build/book/indexes.md $(BOOK_FRONT) build/boo
 # the appendices and the indexes too) with a table of contents, previous
 # and next links and links across pages, and the documents of the search
 # (minisearch, from npm; its index is built here, so the search works
-# offline, from file:// too).
+# offline, from file:// too).  Formulas are MathML (browsers render it
+# without a script).
 BOOK_JS := node_modules/minisearch/dist/umd/index.js
 book-html: build/html/index.html   ## the HTML edition only (its emulator panels need `make runnable`)
 build/html/index.html: build/book/body.md build/book/indexes.md $(BOOK_FRONT) build/book/appendix.md book/book.css book/book.js book/book.lua tools/book/htmlpost.py tools/book/search-index.mjs figures node_modules/v86/package.json
 	@mkdir -p build/html
 	@cp book/book.css book/book.js build/html/
 	@cp $(BOOK_JS) build/html/minisearch.js
-	@pandoc $(PANDOC_COMMON) -s --wrap=none --css book.css --section-divs --default-image-extension=svg \
+	@pandoc $(PANDOC_COMMON) -s --mathml --wrap=none --css book.css --section-divs --default-image-extension=svg \
 	  $(BOOK_FRONT) build/book/body.md $(BOOK_BACK) -o build/book/book.html
 	@$(PYTHON) tools/book/htmlpost.py build/book/book.html build/html
 	@node tools/book/search-index.mjs build/book/search-docs.json build/html/search-index.js
 	@echo "book: build/html/ ($$(ls build/html/*.html | wc -l) pages)"
 
 book-test: book runnable   ## check both editions (numbering, running heads, page breaks, links, search, axe at 360/1280 px) and notangle
-	@$(PYTHON) tools/book/check-book.py
-	@$(PYTHON) tools/book/check-numbers.py
-	@$(PYTHON) tools/serve-and-run.py build/html -- node tests/browser/book.mjs
-	@RUNNABLE_PAGE=chapter-1.html $(PYTHON) tools/serve-and-run.py build/html -- node tests/browser/runnable.mjs
+	@rc=0; \
+	  $(PYTHON) tools/book/check-book.py || rc=1; \
+	  $(PYTHON) tools/book/check-numbers.py || rc=1; \
+	  $(PYTHON) tools/serve-and-run.py build/html -- node tests/browser/book.mjs || rc=1; \
+	  RUNNABLE_PAGE=chapter-1.html $(PYTHON) tools/serve-and-run.py build/html -- node tests/browser/runnable.mjs || rc=1; \
+	  exit $$rc
