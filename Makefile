@@ -125,7 +125,7 @@ endif
 
 # ---------------------------------------------------------------------------
 ##@ Reading and running the chapters
-.PHONY: help doctor deps tangle check-tangle
+.PHONY: help doctor deps tangle check-tangle check-notangle
 
 help:           ## list every target
 	@awk 'BEGIN { FS = ":.*## " } \
@@ -168,6 +168,10 @@ tangle:         ## extract every stage's files from the chapters into tangled/
 check-tangle:   ## fail if tangled/ differs from a fresh tangle, a root is unexpected, or a chunk is undefined
 	@$(PYTHON) tools/tangle.py --check --stages $(subst $(eval) ,$(comma),$(STAGES)) \
 	  && echo "check-tangle: tangled/ matches the chapters (stages $(STAGES))"
+
+check-notangle: ## check that `notangle -filter tools/nwfilter.py` (the command in README) reproduces tangled/
+	@$(PYTHON) tools/tangle.py --check --notangle --stages $(subst $(eval) ,$(comma),$(STAGES)) \
+	  && echo "check-notangle: notangle -filter tools/nwfilter.py reproduces tangled/ (stages $(STAGES))"
 
 comma := ,
 

@@ -21,28 +21,27 @@ read_line(char *line)
             continue;
         }
         last_was_cr = c == '\r';
-        
 #line 1775 "chapters/00-workbench.nw"
-if (c == '\r' || c == '\n') {
-    console_putc('\n');
-    line[n] = '\0';
-    if (too_long) {
-        kprintf("line too long (more than %d characters): ignored\n", LINE_MAX - 1);
-        line[0] = '\0';
-    }
-    return;
-}
-if ((c == 0x7F || c == '\b') && n > 0) {
-    n--;
-    console_putc('\b');
-    console_putc(' ');
-    console_putc('\b');
-} else if (c >= ' ' && c < 0x7F && n < LINE_MAX - 1) {
-    line[n++] = (char)c;
-    console_putc((char)c);
-} else if (c >= ' ' && c < 0x7F) {
-    too_long = true;                    /* the rest is lost: refuse the line */
-}
+        if (c == '\r' || c == '\n') {
+            console_putc('\n');
+            line[n] = '\0';
+            if (too_long) {
+                kprintf("line too long (more than %d characters): ignored\n", LINE_MAX - 1);
+                line[0] = '\0';
+            }
+            return;
+        }
+        if ((c == 0x7F || c == '\b') && n > 0) {
+            n--;
+            console_putc('\b');
+            console_putc(' ');
+            console_putc('\b');
+        } else if (c >= ' ' && c < 0x7F && n < LINE_MAX - 1) {
+            line[n++] = (char)c;
+            console_putc((char)c);
+        } else if (c >= ' ' && c < 0x7F) {
+            too_long = true;                    /* the rest is lost: refuse the line */
+        }
 #line 1770 "chapters/00-workbench.nw"
     }
 }

@@ -99,25 +99,23 @@ kmain(uint32_t magic, uint32_t info_phys)
     console_init();
     cpu_init();
     kprintf("Sarrus memory manager, stage %d\n", KERNEL_STAGE);
-    
 #line 656 "chapters/00-boot.nw"
-if (magic == MULTIBOOT_BOOTLOADER_MAGIC) {
-    char name[64];
-    boot_info = P2V(info_phys);
-    ktest_take_grade_nonce();
-    test_mode = cmdline_has("test") || cmdline_value("test", name, sizeof(name));
-    if (boot_info->flags & MULTIBOOT_INFO_CMDLINE)
-        kprintf("command line: %s\n", (const char *)P2V(boot_info->cmdline));
-} else {
-    kprintf("kmain: not started by a multiboot loader (eax=0x%x)\n", magic);
-}
+    if (magic == MULTIBOOT_BOOTLOADER_MAGIC) {
+        char name[64];
+        boot_info = P2V(info_phys);
+        ktest_take_grade_nonce();
+        test_mode = cmdline_has("test") || cmdline_value("test", name, sizeof(name));
+        if (boot_info->flags & MULTIBOOT_INFO_CMDLINE)
+            kprintf("command line: %s\n", (const char *)P2V(boot_info->cmdline));
+    } else {
+        kprintf("kmain: not started by a multiboot loader (eax=0x%x)\n", magic);
+    }
 #line 644 "chapters/00-boot.nw"
     cpu_check();
-    
 #line 1024 "chapters/03-vmm.nw"
-pmm_init(boot_info);
-vmm_init();
-heap_init_virtual();
+    pmm_init(boot_info);
+    vmm_init();
+    heap_init_virtual();
 #line 646 "chapters/00-boot.nw"
     if (test_mode)
         ktest_main();
