@@ -186,7 +186,7 @@ trap_report(const struct trapframe *tf)
             tf->esi, tf->edi, tf->ebp, (uint32_t)(uintptr_t)(&tf->eflags + 1));
     kprintf("    cr0 0x%08x  cr2 0x%08x  cr3 0x%08x\n",
             read_cr0(), read_cr2(), read_cr3());
-#line 1211 "chapters/03-vmm.nw"
+#line 1212 "chapters/03-vmm.nw"
     if (tf->vector == 14)
         page_fault_explain(read_cr2(), tf->error_code);
 #line 773 "chapters/00-workbench.nw"

@@ -28,7 +28,7 @@ static struct {
     uint32_t fenced;            /* blocks fenced off after damage */
     int last_error;
     unsigned errors;
-#line 1100 "chapters/03-vmm.nw"
+#line 1101 "chapters/03-vmm.nw"
     bool growing;               /* chapter 3: inside heap_grow */
 #line 447 "chapters/01-heap.nw"
 } heap;
@@ -45,7 +45,7 @@ static void grow_into_next(heap_block_t *b, size_t need);
 static void shrink(heap_block_t *b, size_t size);
 static int check_failed(const heap_block_t *b, const char *why);
 static void recount(void);
-#line 1189 "chapters/03-vmm.nw"
+#line 1190 "chapters/03-vmm.nw"
 static bool heap_grow(size_t need);
 static void heap_extend(size_t bytes);
 #line 411 "chapters/01-heap.nw"
@@ -315,7 +315,7 @@ memory_init(void)
     kprintf("heap: %u KiB at physical 0x%08x, %u-byte headers, %u-byte alignment\n",
             INITIAL_HEAP_SIZE / 1024, (unsigned)heap_phys, (unsigned)HDR, HEAP_ALIGN);
 }
-#line 1108 "chapters/03-vmm.nw"
+#line 1109 "chapters/03-vmm.nw"
 /* Add at least NEED payload bytes at the end of the heap with fresh pages.
  * False, with the heap unchanged, if there are no frames (or no room). */
 static bool
@@ -331,7 +331,7 @@ heap_grow(size_t need)
         heap_extend(bytes);
     return ok;
 }
-#line 1130 "chapters/03-vmm.nw"
+#line 1131 "chapters/03-vmm.nw"
 static heap_block_t *
 last_block(void)
 {
@@ -360,7 +360,7 @@ heap_extend(size_t bytes)
     }
     seal(last);
 }
-#line 1168 "chapters/03-vmm.nw"
+#line 1169 "chapters/03-vmm.nw"
 size_t
 heap_trim(void)
 {
@@ -406,7 +406,7 @@ request_size(size_t size, const char *who)
 static size_t
 heap_limit(void)
 {
-#line 1104 "chapters/03-vmm.nw"
+#line 1105 "chapters/03-vmm.nw"
     return HEAP_VIRTUAL_MAX - PAGE_SIZE;        /* the last page is a guard */
 #line 764 "chapters/01-heap.nw"
 }
@@ -468,7 +468,7 @@ kmalloc_at(size_t size, const char *file, int line)
     heap_block_t *b;
     do {
         b = first_fit(need, &corrupt);
-#line 1081 "chapters/03-vmm.nw"
+#line 1082 "chapters/03-vmm.nw"
         if (!b && !corrupt && heap_grow(need))
             b = first_fit(need, &corrupt);
         if (!b) {

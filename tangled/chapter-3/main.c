@@ -8,7 +8,7 @@
 #include "kheap.h"
 #line 803 "chapters/02-pmm.nw"
 #include "pmm.h"
-#line 1033 "chapters/03-vmm.nw"
+#line 1034 "chapters/03-vmm.nw"
 #include "vmm.h"
 
 #line 646 "chapters/00-boot.nw"
@@ -112,7 +112,7 @@ kmain(uint32_t magic, uint32_t info_phys)
     }
 #line 606 "chapters/00-boot.nw"
     cpu_check();
-#line 1027 "chapters/03-vmm.nw"
+#line 1028 "chapters/03-vmm.nw"
     pmm_init(boot_info);
     vmm_init();
     heap_init_virtual();
