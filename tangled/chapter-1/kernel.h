@@ -89,7 +89,7 @@ struct cpu_features {
 /* What a processor with features F lacks of NEEDS (CPUID.1:EDX bits), in
  * words, or NULL if nothing. */
 const char *cpu_missing(const struct cpu_features *f, uint32_t needs);
-#line 580 "chapters/00-boot.nw"
+#line 586 "chapters/00-boot.nw"
 struct multiboot_info;
 extern const struct multiboot_info *boot_info;   /* NULL if not booted by multiboot */
 /* Is WORD one of the blank-separated words of the kernel command line? */

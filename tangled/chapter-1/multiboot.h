@@ -39,7 +39,7 @@ struct multiboot_mmap_entry {
     uint64_t addr, len;
     uint32_t type;
 } __attribute__((packed));
-#line 572 "chapters/00-boot.nw"
+#line 575 "chapters/00-boot.nw"
 struct multiboot_module {
     uint32_t mod_start, mod_end;        /* physical, end exclusive */
     uint32_t string;                    /* physical address of a C string */

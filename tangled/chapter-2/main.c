@@ -1,4 +1,4 @@
-#line 640 "chapters/00-boot.nw"
+#line 646 "chapters/00-boot.nw"
 /* main.c: kmain, the command line. */
 #include "kernel.h"
 #include "multiboot.h"
@@ -9,7 +9,7 @@
 #line 803 "chapters/02-pmm.nw"
 #include "pmm.h"
 
-#line 647 "chapters/00-boot.nw"
+#line 653 "chapters/00-boot.nw"
 const struct multiboot_info *boot_info;
 bool test_mode;
 void cpu_init(void);
@@ -88,7 +88,7 @@ table_sorted(const void *const *start, const void *const *stop,
     }
     return n;
 }
-#line 598 "chapters/00-boot.nw"
+#line 604 "chapters/00-boot.nw"
 void kmain(uint32_t magic, uint32_t info_phys);
 
 void
@@ -97,7 +97,7 @@ kmain(uint32_t magic, uint32_t info_phys)
     console_init();
     cpu_init();
     kprintf("Sarrus memory manager, stage %d\n", KERNEL_STAGE);
-#line 621 "chapters/00-boot.nw"
+#line 627 "chapters/00-boot.nw"
     if (magic == MULTIBOOT_BOOTLOADER_MAGIC) {
         char name[64];
         boot_info = P2V(info_phys);
@@ -108,13 +108,13 @@ kmain(uint32_t magic, uint32_t info_phys)
     } else {
         kprintf("kmain: not started by a multiboot loader (eax=0x%x)\n", magic);
     }
-#line 607 "chapters/00-boot.nw"
+#line 613 "chapters/00-boot.nw"
     cpu_check();
 #line 721 "chapters/01-heap.nw"
     memory_init();
 #line 799 "chapters/02-pmm.nw"
     pmm_init(boot_info);
-#line 609 "chapters/00-boot.nw"
+#line 615 "chapters/00-boot.nw"
     if (test_mode)
         ktest_main();
     monitor_run();

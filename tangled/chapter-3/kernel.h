@@ -98,7 +98,7 @@ const char *cpu_missing(const struct cpu_features *f, uint32_t needs);
 #line 1217 "chapters/03-vmm.nw"
 /* Chapter 3: decode a page fault for the exception report. */
 void page_fault_explain(uint32_t addr, uint32_t error_code);
-#line 580 "chapters/00-boot.nw"
+#line 586 "chapters/00-boot.nw"
 struct multiboot_info;
 extern const struct multiboot_info *boot_info;   /* NULL if not booted by multiboot */
 /* Is WORD one of the blank-separated words of the kernel command line? */

@@ -1,4 +1,4 @@
-#line 640 "chapters/00-boot.nw"
+#line 646 "chapters/00-boot.nw"
 /* main.c: kmain, the command line. */
 #include "kernel.h"
 #include "multiboot.h"
@@ -11,7 +11,7 @@
 #line 1034 "chapters/03-vmm.nw"
 #include "vmm.h"
 
-#line 647 "chapters/00-boot.nw"
+#line 653 "chapters/00-boot.nw"
 const struct multiboot_info *boot_info;
 bool test_mode;
 void cpu_init(void);
@@ -90,7 +90,7 @@ table_sorted(const void *const *start, const void *const *stop,
     }
     return n;
 }
-#line 598 "chapters/00-boot.nw"
+#line 604 "chapters/00-boot.nw"
 void kmain(uint32_t magic, uint32_t info_phys);
 
 void
@@ -99,7 +99,7 @@ kmain(uint32_t magic, uint32_t info_phys)
     console_init();
     cpu_init();
     kprintf("Sarrus memory manager, stage %d\n", KERNEL_STAGE);
-#line 621 "chapters/00-boot.nw"
+#line 627 "chapters/00-boot.nw"
     if (magic == MULTIBOOT_BOOTLOADER_MAGIC) {
         char name[64];
         boot_info = P2V(info_phys);
@@ -110,13 +110,13 @@ kmain(uint32_t magic, uint32_t info_phys)
     } else {
         kprintf("kmain: not started by a multiboot loader (eax=0x%x)\n", magic);
     }
-#line 607 "chapters/00-boot.nw"
+#line 613 "chapters/00-boot.nw"
     cpu_check();
 #line 1028 "chapters/03-vmm.nw"
     pmm_init(boot_info);
     vmm_init();
     heap_init_virtual();
-#line 609 "chapters/00-boot.nw"
+#line 615 "chapters/00-boot.nw"
     if (test_mode)
         ktest_main();
     monitor_run();
