@@ -70,7 +70,7 @@ void memory_init(void);
 #line 1352 "chapters/01-heap.nw"
 /* Give a fenced-off block back to the heap (tests, debugging). */
 int heap_unfence(void *p);
-#line 1531 "chapters/01-heap.nw"
+#line 1534 "chapters/01-heap.nw"
 /* Check every invariant of the heap; MEM_SUCCESS or MEM_CORRUPT (printed). */
 int heap_check(void);
 /* Print every block (the design's format), and the live blocks with their sites. */
