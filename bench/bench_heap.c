@@ -182,6 +182,48 @@ allocation_table(void)
                "ratio = kernel / glibc throughput)\n\n");
 }
 
+/* Does the heap slow down as the free space around its blocks grows?  A
+ * realloc-heavy run (16 buffers resized at random, 16..2048 bytes, so that
+ * blocks keep growing into free neighbours and shrinking) in a heap of
+ * 1 MiB and in one of 256 MiB; ops per second in each. */
+static double
+realloc_in_heap(size_t heap_bytes)
+{
+    enum { BUFS = 16, OPS = 200000 };
+    uint8_t *mem = aligned_alloc(16, heap_bytes);
+    double best = 0;
+    for (int rep = 0; rep < 3; rep++) {
+        void *p[BUFS] = { 0 };
+        heap_init(mem, heap_bytes);
+        srand(3);
+        double t = now();
+        for (int i = 0; i < OPS; i++) {
+            int k = rand() % BUFS;
+            p[k] = krealloc(p[k], 16 + (size_t)(rand() % 2033));
+        }
+        t = now() - t;
+        for (int k = 0; k < BUFS; k++)
+            kfree(p[k]);
+        if (OPS / t > best)
+            best = OPS / t;
+    }
+    free(mem);
+    return best;
+}
+
+static void
+heap_size_table(void)
+{
+    double small = realloc_in_heap(1u << 20), large = realloc_in_heap(256u << 20);
+    if (json)
+        printf("  \"realloc_1m_kops\": \"%.0f\",\n  \"realloc_256m_kops\": \"%.0f\",\n"
+               "  \"realloc_heap_ratio\": \"%.2f\",\n", small / 1e3, large / 1e3, large / small);
+    else
+        printf("realloc-heavy run, kernel heap: %.0f Kops/s in 1 MiB, %.0f Kops/s in 256 MiB "
+               "(ratio %.2f; 1.00 = no slower in a larger heap)\n\n", small / 1e3, large / 1e3,
+               large / small);
+}
+
 /* Bandwidth of one function at one size, in GB/s (best of 3). */
 static double
 bandwidth(void *(*fn)(void *, const void *, size_t), void *(*set)(void *, int, size_t),
@@ -253,6 +295,7 @@ main(int argc, char **argv)
         printf("kernel heap: %zu-byte headers, first fit, poison checked; glibc %s\n\n", header,
                gnu_get_libc_version());
     allocation_table();
+    heap_size_table();
     string_table();
     if (json)
         printf("  \"host_header_bytes\": \"%zu\"\n}\n", header);

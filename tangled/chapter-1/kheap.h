@@ -58,7 +58,7 @@ void kfree_at(void *p, const char *file, int line);
 void heap_init(void *start, size_t size);
 /* Place the design's heap: 64 KiB at physical 5 MiB. */
 void memory_init(void);
-#line 1150 "chapters/01-heap.nw"
+#line 1173 "chapters/01-heap.nw"
 /* Check every invariant of the heap; MEM_SUCCESS or MEM_CORRUPT (printed). */
 int heap_check(void);
 /* Print every block (the design's format), and the live blocks with their sites. */

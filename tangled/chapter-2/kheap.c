@@ -1,4 +1,4 @@
-#line 1260 "chapters/01-heap.nw"
+#line 1283 "chapters/01-heap.nw"
 /* kheap.c: the kernel heap: first fit over an address-ordered block list. */
 #include "kheap.h"
 #include "kstring.h"
@@ -28,7 +28,7 @@ static struct {
     unsigned errors;
     
 } heap;
-#line 1279 "chapters/01-heap.nw"
+#line 1302 "chapters/01-heap.nw"
 static void *heap_error(int code, const heap_block_t *site, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static size_t heap_limit(void);
@@ -36,7 +36,7 @@ static void check_poison(heap_block_t *b, size_t n);
 static void *take(heap_block_t *b, size_t size, size_t need, const char *file, int line);
 static size_t largest_free(void);
 static void grow_into_next(heap_block_t *b, size_t need);
-static void shrink(heap_block_t *b, size_t size);
+static void shrink(heap_block_t *b, size_t size, size_t dirty);
 static int check_failed(const heap_block_t *b, const char *why);
 #line 407 "chapters/01-heap.nw"
 static void *
@@ -391,15 +391,18 @@ krealloc_at(void *p, size_t size, const char *file, int line)
     size_t need = b ? request_size(size, "krealloc") : 0;
     if (need == 0)
         return NULL;
-    if (need > b->size && mergeable(b->next) && b->size + HDR + b->next->size >= need)
+    size_t dirty = b->size;             /* bytes that may hold something other than poison */
+    if (need > b->size && mergeable(b->next) && b->size + HDR + b->next->size >= need) {
         grow_into_next(b, need);
+        dirty += HDR;                   /* the absorbed header; its payload is poison */
+    }
     if (need <= b->size) {
-        shrink(b, need);
+        shrink(b, need, dirty);
         b->requested = (uint32_t)size;
         return p;
     }
     
-#line 1058 "chapters/01-heap.nw"
+#line 1061 "chapters/01-heap.nw"
 void *q = kmalloc_at(size, file, line);
 if (!q)
     return NULL;
@@ -408,9 +411,9 @@ kfree_at(p, file, line);
 heap.stats.allocation_count--;          /* one block moved: not a new allocation */
 heap.stats.free_count--;
 return q;
-#line 1054 "chapters/01-heap.nw"
+#line 1057 "chapters/01-heap.nw"
 }
-#line 1077 "chapters/01-heap.nw"
+#line 1080 "chapters/01-heap.nw"
 /* Block B absorbs the free block after it, to hold at least NEED bytes. */
 static void
 grow_into_next(heap_block_t *b, size_t need)
@@ -428,22 +431,26 @@ grow_into_next(heap_block_t *b, size_t need)
     seal(b);
     heap.blocks--;
 }
-#line 1101 "chapters/01-heap.nw"
+#line 1120 "chapters/01-heap.nw"
+/* Cut B down to SIZE bytes and free the tail.  Only the first DIRTY bytes
+ * of B's payload may hold something other than poison. */
 static void
-shrink(heap_block_t *b, size_t size)
+shrink(heap_block_t *b, size_t size, size_t dirty)
 {
     size_t before = b->size;
     split(b, size);
     if (b->size == before)
         return;                         /* the tail was too small to split off */
     heap_block_t *tail = b->next;
-    poison(payload_of(tail), tail->size);
+    uintptr_t from = (uintptr_t)payload_of(tail), to = (uintptr_t)payload_of(b) + dirty;
+    if (to > from)
+        poison(payload_of(tail), to - from);
     heap.stats.heap_used -= (uint32_t)(before - b->size);
     heap.stats.heap_free += (uint32_t)tail->size;
     if (mergeable(tail->next))
         merge_with_next(tail);
 }
-#line 1124 "chapters/01-heap.nw"
+#line 1147 "chapters/01-heap.nw"
 void *
 kcalloc_at(size_t n, size_t size, const char *file, int line)
 {
@@ -455,7 +462,7 @@ kcalloc_at(size_t n, size_t size, const char *file, int line)
         memset(p, 0, n * size);
     return p;
 }
-#line 1158 "chapters/01-heap.nw"
+#line 1181 "chapters/01-heap.nw"
 int
 heap_check(void)
 {
@@ -466,7 +473,7 @@ heap_check(void)
         if (!block_valid(b))
             return check_failed(b, "the header is corrupt or its links are inconsistent");
         
-#line 1176 "chapters/01-heap.nw"
+#line 1199 "chapters/01-heap.nw"
 if (b->magic == HEAP_MAGIC_FREE) {
     if (prev && prev->magic == HEAP_MAGIC_FREE)
         return check_failed(b, "two free blocks are next to each other (a missed merge)");
@@ -476,25 +483,25 @@ if (b->magic == HEAP_MAGIC_FREE) {
 } else {
     used += b->size;
 }
-#line 1168 "chapters/01-heap.nw"
+#line 1191 "chapters/01-heap.nw"
         blocks++;
     }
     
-#line 1188 "chapters/01-heap.nw"
+#line 1211 "chapters/01-heap.nw"
 if (!heap.first || blocks != heap.blocks || used != heap.stats.heap_used ||
     free != heap.stats.heap_free || used + free + blocks * HDR != heap.stats.heap_size)
     return check_failed(NULL, "the statistics disagree with the blocks");
-#line 1171 "chapters/01-heap.nw"
+#line 1194 "chapters/01-heap.nw"
     return MEM_SUCCESS;
 }
-#line 1194 "chapters/01-heap.nw"
+#line 1217 "chapters/01-heap.nw"
 static int
 check_failed(const heap_block_t *b, const char *why)
 {
     heap_error(MEM_CORRUPT, NULL, "heap_check: block %p: %s", (void *)b, why);
     return MEM_CORRUPT;
 }
-#line 1211 "chapters/01-heap.nw"
+#line 1234 "chapters/01-heap.nw"
 void
 heap_dump(void)
 {
@@ -512,7 +519,7 @@ heap_dump(void)
         kprintf("\n");
     }
 }
-#line 1236 "chapters/01-heap.nw"
+#line 1259 "chapters/01-heap.nw"
 int
 heap_leaks(void)
 {

@@ -69,7 +69,7 @@ bool heap_map_more(uintptr_t va, size_t bytes);
 void heap_unmap(uintptr_t va, size_t bytes);
 size_t heap_trim(void);
 void heap_init_virtual(void);
-#line 1150 "chapters/01-heap.nw"
+#line 1173 "chapters/01-heap.nw"
 /* Check every invariant of the heap; MEM_SUCCESS or MEM_CORRUPT (printed). */
 int heap_check(void);
 /* Print every block (the design's format), and the live blocks with their sites. */
