@@ -1,10 +1,10 @@
-#line 1648 "chapters/01-heap.nw"
+#line 1637 "chapters/01-heap.nw"
 /* kheap_test.c: in-kernel tests of the heap. */
 #include "ktest.h"
 #include "kheap.h"
 #include "kstring.h"
 
-#line 1661 "chapters/01-heap.nw"
+#line 1650 "chapters/01-heap.nw"
 static char output[512];
 
 static bool
@@ -24,7 +24,7 @@ said(const char *phrase)
             return true;
     return false;
 }
-#line 1683 "chapters/01-heap.nw"
+#line 1672 "chapters/01-heap.nw"
 KTEST(heap_starts_pristine)
 {
     KCHECK(heap_is_pristine());
@@ -44,7 +44,7 @@ KTEST(heap_payloads_are_aligned)
         kfree(p[i]);
     KCHECK(heap_is_pristine());
 }
-#line 1705 "chapters/01-heap.nw"
+#line 1694 "chapters/01-heap.nw"
 KTEST(heap_split_and_coalesce)
 {
     memory_stats_t s;
@@ -61,7 +61,7 @@ KTEST(heap_split_and_coalesce)
     kfree(c);                                   /* merges both ways */
     KCHECK(heap_is_pristine());
 }
-#line 1724 "chapters/01-heap.nw"
+#line 1713 "chapters/01-heap.nw"
 KTEST(heap_rejects_impossible_sizes)
 {
     KCHECK(kmalloc((size_t)-1) == NULL);
@@ -72,14 +72,14 @@ KTEST(heap_rejects_impossible_sizes)
     KCHECK_EQ(heap_last_error(), MEM_INVALID);
     KCHECK(heap_is_pristine());
 }
-#line 1747 "chapters/01-heap.nw"
+#line 1736 "chapters/01-heap.nw"
 KTEST(heap_large_allocation_fails_cleanly)
 {
     KCHECK(kmalloc(65536) == NULL);
     KCHECK_EQ(heap_last_error(), MEM_OUT_OF_MEM);
     KCHECK(heap_is_pristine());
 }
-#line 1756 "chapters/01-heap.nw"
+#line 1745 "chapters/01-heap.nw"
 KTEST(heap_exhaustion_and_recovery)
 {
     static uint8_t *blocks[128];
@@ -100,7 +100,7 @@ KTEST(heap_exhaustion_and_recovery)
         kfree(blocks[i]);
     KCHECK(heap_is_pristine());
 }
-#line 1779 "chapters/01-heap.nw"
+#line 1768 "chapters/01-heap.nw"
 KTEST(heap_realloc_in_place_and_moving)
 {
     char *a = kmalloc(64), *b = kmalloc(64);
@@ -117,7 +117,7 @@ KTEST(heap_realloc_in_place_and_moving)
     kfree(d);
     KCHECK(heap_is_pristine());
 }
-#line 1801 "chapters/01-heap.nw"
+#line 1790 "chapters/01-heap.nw"
 KTEST(heap_detects_double_free)
 {
     void *p = kmalloc(32);
@@ -147,7 +147,7 @@ KTEST(heap_detects_foreign_and_misaligned_pointers)
     kfree(p);
     KCHECK(heap_is_pristine());
 }
-#line 1838 "chapters/01-heap.nw"
+#line 1827 "chapters/01-heap.nw"
 KTEST(heap_detects_merged_away_and_fake_blocks)
 {
     char *a = kmalloc(40), *b = kmalloc(40), *c = kmalloc(40);
@@ -164,7 +164,7 @@ KTEST(heap_detects_merged_away_and_fake_blocks)
     kfree(c);
     KCHECK(heap_is_pristine());
 }
-#line 1862 "chapters/01-heap.nw"
+#line 1851 "chapters/01-heap.nw"
 KTEST(heap_detects_header_overflow)
 {
     char *a = kmalloc(40), *b = kmalloc(40);
@@ -183,7 +183,7 @@ KTEST(heap_detects_header_overflow)
     kfree(a);
     KCHECK(heap_is_pristine());
 }
-#line 1883 "chapters/01-heap.nw"
+#line 1872 "chapters/01-heap.nw"
 KTEST(heap_detects_write_after_free)
 {
     char *p = kmalloc(64);
@@ -198,7 +198,7 @@ KTEST(heap_detects_write_after_free)
     kfree(q);
     KCHECK(heap_is_pristine());
 }
-#line 1900 "chapters/01-heap.nw"
+#line 1889 "chapters/01-heap.nw"
 KTEST(heap_statistics_are_exact)
 {
     memory_stats_t s0, s;
@@ -226,7 +226,7 @@ KTEST(heap_leaks_lists_live_blocks)
     kfree(p);
     KCHECK(heap_is_pristine());
 }
-#line 1930 "chapters/01-heap.nw"
+#line 1919 "chapters/01-heap.nw"
 KTEST(memset_and_memcpy_at_every_alignment)
 {
     static uint8_t src[96], dst[96];

@@ -1,10 +1,10 @@
-#line 1648 "chapters/01-heap.nw"
+#line 1637 "chapters/01-heap.nw"
 /* kheap_test.c: in-kernel tests of the heap. */
 #include "ktest.h"
 #include "kheap.h"
 #include "kstring.h"
 
-#line 1661 "chapters/01-heap.nw"
+#line 1650 "chapters/01-heap.nw"
 static char output[512];
 
 static bool
@@ -24,7 +24,7 @@ said(const char *phrase)
             return true;
     return false;
 }
-#line 1683 "chapters/01-heap.nw"
+#line 1672 "chapters/01-heap.nw"
 KTEST(heap_starts_pristine)
 {
     KCHECK(heap_is_pristine());
@@ -44,7 +44,7 @@ KTEST(heap_payloads_are_aligned)
         kfree(p[i]);
     KCHECK(heap_is_pristine());
 }
-#line 1705 "chapters/01-heap.nw"
+#line 1694 "chapters/01-heap.nw"
 KTEST(heap_split_and_coalesce)
 {
     memory_stats_t s;
@@ -61,7 +61,7 @@ KTEST(heap_split_and_coalesce)
     kfree(c);                                   /* merges both ways */
     KCHECK(heap_is_pristine());
 }
-#line 1724 "chapters/01-heap.nw"
+#line 1713 "chapters/01-heap.nw"
 KTEST(heap_rejects_impossible_sizes)
 {
     KCHECK(kmalloc((size_t)-1) == NULL);
@@ -83,7 +83,7 @@ KTEST(heap_large_allocation_grows)
     heap_trim();
     KCHECK(heap_is_pristine());
 }
-#line 1756 "chapters/01-heap.nw"
+#line 1745 "chapters/01-heap.nw"
 KTEST(heap_exhaustion_and_recovery)
 {
     static uint8_t *blocks[128];
@@ -104,7 +104,7 @@ KTEST(heap_exhaustion_and_recovery)
         kfree(blocks[i]);
     KCHECK(heap_is_pristine());
 }
-#line 1779 "chapters/01-heap.nw"
+#line 1768 "chapters/01-heap.nw"
 KTEST(heap_realloc_in_place_and_moving)
 {
     char *a = kmalloc(64), *b = kmalloc(64);
@@ -121,7 +121,7 @@ KTEST(heap_realloc_in_place_and_moving)
     kfree(d);
     KCHECK(heap_is_pristine());
 }
-#line 1801 "chapters/01-heap.nw"
+#line 1790 "chapters/01-heap.nw"
 KTEST(heap_detects_double_free)
 {
     void *p = kmalloc(32);
@@ -151,7 +151,7 @@ KTEST(heap_detects_foreign_and_misaligned_pointers)
     kfree(p);
     KCHECK(heap_is_pristine());
 }
-#line 1838 "chapters/01-heap.nw"
+#line 1827 "chapters/01-heap.nw"
 KTEST(heap_detects_merged_away_and_fake_blocks)
 {
     char *a = kmalloc(40), *b = kmalloc(40), *c = kmalloc(40);
@@ -168,7 +168,7 @@ KTEST(heap_detects_merged_away_and_fake_blocks)
     kfree(c);
     KCHECK(heap_is_pristine());
 }
-#line 1862 "chapters/01-heap.nw"
+#line 1851 "chapters/01-heap.nw"
 KTEST(heap_detects_header_overflow)
 {
     char *a = kmalloc(40), *b = kmalloc(40);
@@ -187,7 +187,7 @@ KTEST(heap_detects_header_overflow)
     kfree(a);
     KCHECK(heap_is_pristine());
 }
-#line 1883 "chapters/01-heap.nw"
+#line 1872 "chapters/01-heap.nw"
 KTEST(heap_detects_write_after_free)
 {
     char *p = kmalloc(64);
@@ -202,7 +202,7 @@ KTEST(heap_detects_write_after_free)
     kfree(q);
     KCHECK(heap_is_pristine());
 }
-#line 1900 "chapters/01-heap.nw"
+#line 1889 "chapters/01-heap.nw"
 KTEST(heap_statistics_are_exact)
 {
     memory_stats_t s0, s;
@@ -230,7 +230,7 @@ KTEST(heap_leaks_lists_live_blocks)
     kfree(p);
     KCHECK(heap_is_pristine());
 }
-#line 1930 "chapters/01-heap.nw"
+#line 1919 "chapters/01-heap.nw"
 KTEST(memset_and_memcpy_at_every_alignment)
 {
     static uint8_t src[96], dst[96];
