@@ -6,7 +6,7 @@
 #include "monitor.h"
 #line 715 "chapters/01-heap.nw"
 #include "kheap.h"
-#line 591 "chapters/02-pmm.nw"
+#line 609 "chapters/02-pmm.nw"
 #include "pmm.h"
 
 #line 684 "chapters/00-boot.nw"
@@ -111,7 +111,7 @@ if (magic == MULTIBOOT_BOOTLOADER_MAGIC) {
     
 #line 711 "chapters/01-heap.nw"
 memory_init();
-#line 587 "chapters/02-pmm.nw"
+#line 605 "chapters/02-pmm.nw"
 pmm_init(boot_info);
 #line 649 "chapters/00-boot.nw"
     if (test_mode)

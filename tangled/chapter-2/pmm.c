@@ -1,4 +1,4 @@
-#line 667 "chapters/02-pmm.nw"
+#line 685 "chapters/02-pmm.nw"
 /* pmm.c: the physical memory manager: a stack of free frames, fed by the
  * multiboot memory map. */
 #include "pmm.h"
@@ -18,7 +18,7 @@ static struct {
     struct pmm_range metadata;      /* where the stack and the bitmap live */
     uint64_t total;                 /* usable bytes, below 4 GiB */
 } pmm;
-#line 690 "chapters/02-pmm.nw"
+#line 708 "chapters/02-pmm.nw"
 static void range_add(struct pmm_ranges *list, uint64_t start, uint64_t end);
 static int pmm_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void reserve_string(struct pmm_ranges *reserved, uint32_t pa);
@@ -190,7 +190,7 @@ pmm_alloc_page(void)
     mark(pa, false);
     return pa;
 }
-#line 478 "chapters/02-pmm.nw"
+#line 494 "chapters/02-pmm.nw"
 int
 pmm_free_page(phys_addr_t pa)
 {
@@ -202,16 +202,18 @@ pmm_free_page(phys_addr_t pa)
     if (is_free(pa))
         return pmm_error("double free of frame 0x%08x", pa);
     
-#line 496 "chapters/02-pmm.nw"
+#line 512 "chapters/02-pmm.nw"
+#ifdef HEAP_DEBUG
 void *mem = pmm_frame(pa);
 if (mem)
     memset(mem, PMM_POISON, PAGE_SIZE);
-#line 489 "chapters/02-pmm.nw"
+#endif
+#line 505 "chapters/02-pmm.nw"
     pmm.stack[pmm.top++] = pa;
     mark(pa, true);
     return MEM_SUCCESS;
 }
-#line 506 "chapters/02-pmm.nw"
+#line 524 "chapters/02-pmm.nw"
 static int
 pmm_error(const char *fmt, ...)
 {
@@ -224,7 +226,7 @@ pmm_error(const char *fmt, ...)
     pmm_errors++;
     return MEM_INVALID;
 }
-#line 529 "chapters/02-pmm.nw"
+#line 547 "chapters/02-pmm.nw"
 void
 pmm_fill_stats(memory_stats_t *s)
 {
@@ -238,7 +240,7 @@ pmm_free_frames(void)
 {
     return pmm.top;
 }
-#line 653 "chapters/02-pmm.nw"
+#line 671 "chapters/02-pmm.nw"
 const struct pmm_ranges *
 pmm_reserved(void)
 {
@@ -284,7 +286,7 @@ reserve_string(struct pmm_ranges *reserved, uint32_t pa)
     if (pa)
         range_add(reserved, pa, (uint64_t)pa + strlen(P2V(pa)) + 1);
 }
-#line 564 "chapters/02-pmm.nw"
+#line 582 "chapters/02-pmm.nw"
 void
 pmm_init(const struct multiboot_info *mbi)
 {
@@ -305,7 +307,7 @@ pmm_init(const struct multiboot_info *mbi)
     kprintf("pmm: %u frames free (%u KiB) of %u KiB usable; stack and bitmap at 0x%08x\n",
             n, n * (PAGE_SIZE / 1024), (unsigned)(pmm.total / 1024), (unsigned)pmm.metadata.start);
 }
-#line 597 "chapters/02-pmm.nw"
+#line 615 "chapters/02-pmm.nw"
 void
 print_map(const void *map, uint32_t length)
 {

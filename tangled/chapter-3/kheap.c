@@ -252,7 +252,7 @@ memory_get_stats(memory_stats_t *stats)
     stats->heap_blocks = heap.blocks;
     stats->heap_errors = heap.errors;
     
-#line 553 "chapters/02-pmm.nw"
+#line 571 "chapters/02-pmm.nw"
 pmm_fill_stats(stats);
 #line 687 "chapters/01-heap.nw"
 }

@@ -6,7 +6,7 @@
 #include "monitor.h"
 #line 715 "chapters/01-heap.nw"
 #include "kheap.h"
-#line 591 "chapters/02-pmm.nw"
+#line 609 "chapters/02-pmm.nw"
 #include "pmm.h"
 #line 752 "chapters/03-vmm.nw"
 #include "vmm.h"

@@ -1,4 +1,4 @@
-#line 617 "chapters/02-pmm.nw"
+#line 635 "chapters/02-pmm.nw"
 /* pmm.h: the physical memory manager (chapter 2). */
 #ifndef PMM_H
 #define PMM_H
@@ -29,7 +29,7 @@ struct pmm_ranges {
  * ranges.  MAP is the map itself (LENGTH bytes). */
 void pmm_parse_map(const void *map, uint32_t length,
                    struct pmm_ranges *usable, struct pmm_ranges *reserved);
-#line 632 "chapters/02-pmm.nw"
+#line 650 "chapters/02-pmm.nw"
 /* Read the map, reserve what is in use, and start the allocator. */
 void pmm_init(const struct multiboot_info *mbi);
 /* The same from ranges (the host tests call this); returns the free frames. */
@@ -48,7 +48,7 @@ void *pmm_frame(phys_addr_t pa);
 const struct pmm_ranges *pmm_reserved(void);
 struct pmm_range pmm_metadata(void);
 extern unsigned pmm_errors;         /* refused frees so far */
-#line 760 "chapters/02-pmm.nw"
+#line 778 "chapters/02-pmm.nw"
 /* Print a multiboot memory map as a table. */
 void print_map(const void *map, uint32_t length);
 #line 713 "chapters/03-vmm.nw"
@@ -56,5 +56,5 @@ void print_map(const void *map, uint32_t length);
 void *vmm_temp_map(phys_addr_t pa);
 bool vmm_ready(void);
 
-#line 628 "chapters/02-pmm.nw"
+#line 646 "chapters/02-pmm.nw"
 #endif
