@@ -57,6 +57,7 @@ for patch in tests/bugs/*.patch; do
 done
 
 step "host unit tests (sanitizers; page tables over a simulated MMU)" tools/host-tests.sh
+step "allocator lab: a prefix of each trace through every allocator, checked" make -s lab-check
 step "expected output shown in the chapters" make -s expected-output
 if grep -q '^book-test:' book/book.mk 2>/dev/null; then
     step "book: PDF and HTML editions" checked book/build make -s book
