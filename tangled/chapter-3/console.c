@@ -1,9 +1,9 @@
-#line 369 "chapters/00-workbench.nw"
+#line 429 "chapters/00-workbench.nw"
 /* console.c: the serial port, the VGA text screen, and kprintf. */
 #include "kernel.h"
 #include "x86.h"
 
-#line 24 "chapters/00-workbench.nw"
+#line 70 "chapters/00-workbench.nw"
 #define COM1            0x3F8
 #define COM_DATA        0       /* receive / transmit buffer */
 #define COM_INT_ENABLE  1
@@ -16,9 +16,13 @@
 #define COM_LSR_READY   0x01    /* a received byte is waiting */
 #define COM_LSR_THRE    0x20    /* transmit holding register empty */
 
+static int early[16], nearly;           /* bytes received before serial_init */
+
 static void
 serial_init(void)
 {
+    while (nearly < 16 && (inb(COM1 + COM_LINE_STATUS) & COM_LSR_READY))
+        early[nearly++] = inb(COM1 + COM_DATA);
     outb(COM1 + COM_INT_ENABLE, 0x00);      /* no interrupts: we poll */
     outb(COM1 + COM_LINE_CTRL, COM_LCR_DLAB);
     outb(COM1 + COM_DATA, 1);               /* divisor 1: 115200 baud */
@@ -27,7 +31,7 @@ serial_init(void)
     outb(COM1 + COM_FIFO_CTRL, 0xC7);       /* enable and clear the FIFOs */
     outb(COM1 + COM_MODEM_CTRL, 0x03);      /* DTR and RTS */
 }
-#line 54 "chapters/00-workbench.nw"
+#line 111 "chapters/00-workbench.nw"
 static void
 serial_putc(char c)
 {
@@ -43,11 +47,14 @@ serial_putc(char c)
 static int
 serial_getc(void)
 {
+    static int taken;
+    if (taken < nearly)
+        return early[taken++];
     if (!(inb(COM1 + COM_LINE_STATUS) & COM_LSR_READY))
         return -1;
     return inb(COM1 + COM_DATA);
 }
-#line 85 "chapters/00-workbench.nw"
+#line 145 "chapters/00-workbench.nw"
 #define VGA_COLS   80
 #define VGA_ROWS   25
 #define VGA_COLOR  0x07             /* light grey on black */
@@ -64,7 +71,7 @@ vga_scroll(void)
         vga[i] = VGA_COLOR << 8 | ' ';
     vga_row = VGA_ROWS - 1;
 }
-#line 104 "chapters/00-workbench.nw"
+#line 164 "chapters/00-workbench.nw"
 static void
 vga_putc(char c)
 {
@@ -92,7 +99,7 @@ vga_clear(void)
         vga[i] = VGA_COLOR << 8 | ' ';
     vga_row = vga_col = 0;
 }
-#line 140 "chapters/00-workbench.nw"
+#line 200 "chapters/00-workbench.nw"
 static char *capture_buf;
 static size_t capture_size, capture_len;
 
@@ -129,7 +136,7 @@ console_getc(void)
 {
     return serial_getc();
 }
-#line 189 "chapters/00-workbench.nw"
+#line 249 "chapters/00-workbench.nw"
 struct sink {
     char *buf;          /* NULL: write to the console */
     size_t size, len;   /* len counts every byte, even those that did not fit */
@@ -144,7 +151,7 @@ sink_putc(struct sink *s, char c)
         s->buf[s->len] = c;
     s->len++;
 }
-#line 210 "chapters/00-workbench.nw"
+#line 270 "chapters/00-workbench.nw"
 static void
 put_number(struct sink *s, unsigned long long v, unsigned base, bool upper,
            bool negative, int width, bool zero_pad, bool left)
@@ -168,7 +175,7 @@ put_number(struct sink *s, unsigned long long v, unsigned base, bool upper,
     for (; left && width > len; width--)
         sink_putc(s, ' ');
 }
-#line 236 "chapters/00-workbench.nw"
+#line 296 "chapters/00-workbench.nw"
 static void
 put_string(struct sink *s, const char *str, int width, bool left)
 {
@@ -184,7 +191,7 @@ put_string(struct sink *s, const char *str, int width, bool left)
     for (; left && width > len; width--)
         sink_putc(s, ' ');
 }
-#line 258 "chapters/00-workbench.nw"
+#line 318 "chapters/00-workbench.nw"
 static void
 format(struct sink *s, const char *fmt, va_list ap)
 {
@@ -196,61 +203,58 @@ format(struct sink *s, const char *fmt, va_list ap)
         const char *start = fmt++;
         bool left = false, zero_pad = false;
         int width = 0, longs = 0;
-        
-#line 276 "chapters/00-workbench.nw"
-for (;; fmt++) {
-    if (*fmt == '-')
-        left = true;
-    else if (*fmt == '0')
-        zero_pad = true;
-    else
-        break;
-}
-while (*fmt >= '0' && *fmt <= '9')
-    width = width * 10 + (*fmt++ - '0');
-for (; *fmt == 'l' || *fmt == 'z'; fmt++)
-    longs += *fmt == 'l' ? 1 : (sizeof(size_t) > sizeof(int) ? 2 : 0);
-zero_pad = zero_pad && !left;
-#line 270 "chapters/00-workbench.nw"
-        
-#line 296 "chapters/00-workbench.nw"
-unsigned long long u;
-long long d;
-switch (*fmt) {
-case 'd': case 'i':
-    d = longs >= 2 ? va_arg(ap, long long) : longs ? va_arg(ap, long) : va_arg(ap, int);
-    u = d < 0 ? 0ull - (unsigned long long)d : (unsigned long long)d;
-    put_number(s, u, 10, false, d < 0, width, zero_pad, left);
-    break;
-case 'u': case 'x': case 'X':
-    u = longs >= 2 ? va_arg(ap, unsigned long long)
-      : longs ? va_arg(ap, unsigned long) : va_arg(ap, unsigned);
-    put_number(s, u, *fmt == 'u' ? 10 : 16, *fmt == 'X', false, width, zero_pad, left);
-    break;
-case 'p':
-    put_string(s, "0x", 0, false);
-    put_number(s, (uintptr_t)va_arg(ap, void *), 16, false, false,
-               2 * sizeof(void *), true, false);
-    break;
-case 's':
-    put_string(s, va_arg(ap, const char *), width, left);
-    break;
-case 'c':
-    sink_putc(s, (char)va_arg(ap, int));
-    break;
-case '%':
-    sink_putc(s, '%');
-    break;
-default:                        /* unknown: print it as written */
-    for (; start <= fmt && *start; start++)
-        sink_putc(s, *start);
-    if (!*fmt)
-        fmt--;
-}
-#line 271 "chapters/00-workbench.nw"
+#line 336 "chapters/00-workbench.nw"
+        for (;; fmt++) {
+            if (*fmt == '-')
+                left = true;
+            else if (*fmt == '0')
+                zero_pad = true;
+            else
+                break;
+        }
+        while (*fmt >= '0' && *fmt <= '9')
+            width = width * 10 + (*fmt++ - '0');
+        for (; *fmt == 'l' || *fmt == 'z'; fmt++)
+            longs += *fmt == 'l' ? 1 : (sizeof(size_t) > sizeof(int) ? 2 : 0);
+        zero_pad = zero_pad && !left;
+#line 356 "chapters/00-workbench.nw"
+        unsigned long long u;
+        long long d;
+        switch (*fmt) {
+        case 'd': case 'i':
+            d = longs >= 2 ? va_arg(ap, long long) : longs ? va_arg(ap, long) : va_arg(ap, int);
+            u = d < 0 ? 0ull - (unsigned long long)d : (unsigned long long)d;
+            put_number(s, u, 10, false, d < 0, width, zero_pad, left);
+            break;
+        case 'u': case 'x': case 'X':
+            u = longs >= 2 ? va_arg(ap, unsigned long long)
+              : longs ? va_arg(ap, unsigned long) : va_arg(ap, unsigned);
+            put_number(s, u, *fmt == 'u' ? 10 : 16, *fmt == 'X', false, width, zero_pad, left);
+            break;
+        case 'p':
+            put_string(s, "0x", 0, false);
+            put_number(s, (uintptr_t)va_arg(ap, void *), 16, false, false,
+                       2 * sizeof(void *), true, false);
+            break;
+        case 's':
+            put_string(s, va_arg(ap, const char *), width, left);
+            break;
+        case 'c':
+            sink_putc(s, (char)va_arg(ap, int));
+            break;
+        case '%':
+            sink_putc(s, '%');
+            break;
+        default:                        /* unknown: print it as written */
+            for (; start <= fmt && *start; start++)
+                sink_putc(s, *start);
+            if (!*fmt)
+                fmt--;
+        }
+#line 331 "chapters/00-workbench.nw"
     }
 }
-#line 336 "chapters/00-workbench.nw"
+#line 396 "chapters/00-workbench.nw"
 int
 kvprintf(const char *fmt, va_list ap)
 {

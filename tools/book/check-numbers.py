@@ -9,9 +9,11 @@ construction.  This check catches a number written by hand instead:
 * a hexadecimal address in a chapter's prose (outside code chunks and the
   serial blocks, which `make expected-output` checks against real boots)
   must be the value of some fact, or appear as a literal in the code of
-  the stages (then the code is what makes it true);
+  the stages (then the code is what makes it true), or be a worked
+  example checked below; the same for the hand-written figures/*.fig;
 * an approximate size ("about 60 KiB", "~50 KiB") must be a fact: the
-  build knows the exact number.
+  build knows the exact number;
+* an exercise is cited as @ex:ID, never as "exercise 2" (numbers move).
 
 Needs build/book/facts.json (make build/book/facts.json).  Prints one line
 per finding and exits 1 if there is any; RESULTS=file gets PASS/FAIL lines.
@@ -54,6 +56,7 @@ EXAMPLES = {
     0xD0012345: "a heap address, for the recursive mapping",
     pte_of(0xD0012345): "its page-table entry through the recursive mapping",
     pte_of(pte_of(0xD0012345)): "its directory entry through the recursive mapping",
+    (0xD0012345 & ~0x3FFFFF) + 0x3FFFFF: "the end of the 4 MiB that its page table maps",
     0x13FFFFFFF: "the end of QEMU's RAM above 4 GiB with -m 4G (chapter 2)",
     0xA0000: "the VGA hole (the firmware's map omits 0xA0000-0xEFFFF)", 0xEFFFF: "the same hole's end",
     0xC0000: "v86's second memory range starts there (chapter 2)",
@@ -64,6 +67,7 @@ literals |= set(EXAMPLES)
 
 HEX = re.compile(r"(?<![\w{])0x([0-9A-Fa-f]{5,9})\b")
 APPROX = re.compile(r"(?:about|~|roughly|some|nearly|almost)\s*(\d+)\s*KiB")
+EXNUM = re.compile(r"\b[Ee]xercises? \d+(?:\.\d+)?\b")
 findings = []
 for path in sorted(glob.glob("chapters/[0-9][0-9]-*.nw")):
     in_code = in_serial = False
@@ -85,8 +89,21 @@ for path in sorted(glob.glob("chapters/[0-9][0-9]-*.nw")):
             if v not in values and v not in literals:
                 findings.append(f"{path}:{n}: 0x{m.group(1)} is neither a fact nor a constant of the code: "
                                 "write {{fact:KEY}} (see `python3 tools/book/facts.py --list`)")
+        for m in EXNUM.finditer(line):
+            findings.append(f"{path}:{n}: \"{m.group(0)}\" names an exercise by a hand-written number: write @ex:ID")
         for m in APPROX.finditer(line):
             findings.append(f"{path}:{n}: \"{m.group(0)}\" is a hand-written build number: write {{{{fact:KEY}}}}")
+
+# The figures that are still written by hand (figures/*.fig; the generated ones are in build/figures/).
+for path in sorted(glob.glob("figures/*.fig")):
+    for n, line in enumerate(open(path), 1):
+        if line.lstrip().startswith("#"):
+            continue
+        for m in HEX.finditer(line):
+            v = int(m.group(1), 16)
+            if v not in values and v not in literals:
+                findings.append(f"{path}:{n}: 0x{m.group(1)} is neither a fact nor a constant of the code: "
+                                "draw this figure from the build (tools/book/layoutfig.py)")
 
 for f in findings:
     print(f)

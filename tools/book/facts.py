@@ -62,7 +62,7 @@ BOOT = {
         "free 0x00500068", "heap"],
     2: ["info", "mmap", "frames", "falloc", "falloc", "falloc", "stats"],
     3: ["info", "mmap", "frames", "heapsize", "stats", "translate 0xD0000000", "falloc", "falloc",
-        "falloc"],
+        "falloc", "alloc 1000000", "heapsize"],
 }
 
 
@@ -108,9 +108,14 @@ def boot_facts(stage, lines):
     m = re.search(r"frames: (\d+) free; physical memory (\d+) KiB total, (\d+) KiB used", text)
     if m:
         f["frames_used_kib"] = m.group(3)
-    m = re.search(r"heap: (\d+) KiB; (\d+) pages mapped, (\d+) page tables", text)
+    sizes = re.findall(r"heap: (\d+) KiB; (\d+) pages mapped, (\d+) page tables", text)
+    if sizes:
+        f["heap_kib"], f["heap_pages"], f["heap_page_tables"] = sizes[0]
+    if len(sizes) > 1:          # after `alloc 1000000`: the heap has grown
+        f["heap_kib_grown"], f["heap_pages_grown"], f["heap_page_tables_grown"] = sizes[1]
+    m = re.search(r"kmalloc\(1000000\) = (0x[0-9a-f]+)", text)
     if m:
-        f["heap_kib"], f["heap_pages"], f["heap_page_tables"] = m.groups()
+        f["big_alloc_at"] = hexa(int(m.group(1), 16))
     m = re.search(r"vmm: paging on; kernel at (0x[0-9a-f]+), (\d+) MiB of RAM mapped at (0x[0-9a-f]+), (\d+) page tables", text)
     if m:
         f["direct_map_mib"], f["kernel_page_tables"] = m.group(2), m.group(4)

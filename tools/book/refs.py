@@ -97,7 +97,16 @@ def first_paragraph(readme, headings):
                 return " ".join(m.group(1).split())
         return ""
     body = re.sub(r"\A# .*\n+", "", text)
-    return " ".join(body.split("\n\n", 1)[0].split())
+    paras = [p for p in body.split("\n\n") if p.strip() and not p.startswith(("A written answer", "#", "```"))]
+    return " ".join(paras[0].split()) if paras else ""
+
+
+def good_answer(readme):
+    """For a design question: the paragraph that says what a good answer has."""
+    for p in open(readme).read().split("\n\n"):
+        if re.match(r"(Good answers|A good answer)", p):
+            return " ".join(p.split())
+    return ""
 
 
 def exercise_list(ids, path):
@@ -109,8 +118,8 @@ def exercise_list(ids, path):
         readme = f"exercises/{ex}/README.md"
         what = first_paragraph(readme, None)
         if c.get("difficulty") == "design":
-            how = first_paragraph(readme, ["How it is graded", "What a good answer has"])
-            done = f"*Done when:* a written answer; {how[0].lower() + how[1:] if how else 'graded by hand'}"
+            how = first_paragraph(readme, ["How it is graded", "What a good answer has"]) or good_answer(readme)
+            done = f"*Done when:* a written answer, graded by hand. {how}".rstrip()
         else:
             tests = "".join(f"\n   - `{n}` ({p} points, in the kernel)" for n, p in c["tests"])
             tests += "".join(f"\n   - `{n}` ({p} points, on the host)" for n, p in c["host"])
