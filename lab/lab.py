@@ -13,7 +13,7 @@
       draw a figure with gnuplot (every book build does, from the committed
       measurements).
 """
-import argparse, json, os, re, subprocess, sys
+import argparse, json, math, os, re, subprocess, sys
 
 CURVE_TRACE = "gcc"             # the trace whose footprint over time is plotted
 NAMES = {"firstfit": "first fit (ch. 1)", "bestfit": "best fit (ex. ch1-best-fit)",
@@ -30,6 +30,13 @@ def run(replayer, trace, *extra, env=None):
     fig = {k: v.strip('"') for k, v in fig.items()}
     fig["status"] = out.returncode
     return fig
+
+
+def fixed(x, digits=2):
+    """X with DIGITS significant digits, never in exponent form (0.000078)."""
+    if x == 0 or x >= 10 ** (digits - 1):
+        return f"{x:.0f}"
+    return f"{x:.{max(0, digits - 1 - math.floor(math.log10(abs(x))))}f}"
 
 
 def short(replayer):
@@ -57,10 +64,10 @@ def measure(a):
         facts[f"{tname}_calls"] = f"{int(first['calls']):,}"
         facts[f"{tname}_peak_live_kib"] = f"{int(first['peak_live']) // 1024:,}"
         for name, f in res.items():
-            facts[f"{tname}_{name}_mops"] = f"{float(f['mops']):.2f}"
+            facts[f"{tname}_{name}_mops"] = fixed(float(f['mops']), 3)
             facts[f"{tname}_{name}_util"] = f"{100 * float(f['utilization']):.0f}%"
             if g:
-                facts[f"{tname}_{name}_ratio"] = f"{float(f['mops']) / float(g['mops']):.3f}"
+                facts[f"{tname}_{name}_ratio"] = fixed(float(f['mops']) / float(g['mops']))
                 facts[f"{tname}_{name}_util_ratio"] = f"{float(f['utilization']) / float(g['utilization']):.2f}"
             rows.append((tname, name, f))
         if tname == CURVE_TRACE:
@@ -122,10 +129,11 @@ def plot(a):
                         f.write(f'{facts[f"{t}_{al}_util"].rstrip("%")} {facts[f"{t}_{al}_mops"]} "{t}"\n')
                 f.write("\n\n")
         plots = ", ".join(f'"{tmp}" index {i} using 1:2 with points pt {i + 5} ps 1.5 title "{NAMES[al]}", '
-                          f'"{tmp}" index {i} using 1:2:3 with labels offset 0,0.8 font ",9" notitle'
+                          f'"{tmp}" index {i} using 1:2:3 with labels left offset 1.2,0 font ",9" notitle'
                           for i, al in enumerate(allocs))
         gnuplot(style + 'set logscale y\nset xlabel "utilization: peak live bytes / peak footprint (%)"\n'
-                'set ylabel "million calls per second (log scale)"\nset xrange [0:105]\n'
+                'set ylabel "million calls per second (log scale)"\nset xrange [50:105]\n'
+                'set yrange [0.001:1000]\nset format y "%g"\nset key below\n'
                 f"plot {plots}\n")
         os.remove(tmp)
     else:
@@ -133,7 +141,7 @@ def plot(a):
         plots = ['"{0}" using 1:2 with lines lw 2 dt 2 title "live bytes"'.format(a.data)]
         plots += [f'"{a.data}" using 1:{i + 3} with lines lw 2 title "{NAMES.get(n, n)}"' for i, n in enumerate(head)]
         gnuplot(style + f'set xlabel "calls of the {CURVE_TRACE} trace"\nset ylabel "KiB"\n'
-                'set key inside left top\nset yrange [0:*]\n' f"plot {', '.join(plots)}\n")
+                'set key inside right bottom\nset yrange [0:*]\n' f"plot {', '.join(plots)}\n")
 
 
 ap = argparse.ArgumentParser()

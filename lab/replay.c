@@ -268,7 +268,7 @@ main(int argc, char **argv)
     }
     const char *trace = strrchr(argv[1], '/') ? strrchr(argv[1], '/') + 1 : argv[1];
     printf("lab trace=%.*s allocator=\"%s\" calls=%ld peak_live=%.0f peak_footprint=%.0f "
-           "utilization=%.3f mops=%.3f failed=%ld bad_checks=%ld\n",
+           "utilization=%.3f mops=%.6f failed=%ld bad_checks=%ld\n",
            (int)strcspn(trace, "."), trace, lab_allocator.name, ncalls, first.peak_live,
            first.peak_footprint, first.peak_footprint > 0 ? first.peak_live / first.peak_footprint : 0,
            best, first.failed, first.bad_checks);
