@@ -157,7 +157,7 @@ first_unpoisoned(const void *p, size_t n)
         i++;
     return i;
 }
-#line 1704 "chapters/01-heap.nw"
+#line 1705 "chapters/01-heap.nw"
 /* The end of the usable RAM range that holds physical address S, or 0;
  * *NEXT: the start of the lowest usable range above S (UINT64_MAX: none). */
 static uint64_t
@@ -185,7 +185,7 @@ usable_end(uint64_t s, uint64_t *next)
     }
     return end;
 }
-#line 1740 "chapters/01-heap.nw"
+#line 1741 "chapters/01-heap.nw"
 static void
 clash(uint64_t s, uint64_t e, uint64_t rs, uint64_t re, uint64_t *end)
 {
@@ -224,7 +224,7 @@ in_use_until(uint64_t s, uint64_t e)
     }
     return end;
 }
-#line 1787 "chapters/01-heap.nw"
+#line 1788 "chapters/01-heap.nw"
 /* The lowest S >= FROM, 4 KiB-aligned, such that [S, S+SIZE) is free RAM;
  * 0 if there is none below 4 GiB. */
 static uint64_t
@@ -246,7 +246,7 @@ heap_room(uint64_t s, uint64_t size)
     }
     return 0;
 }
-#line 1859 "chapters/01-heap.nw"
+#line 1860 "chapters/01-heap.nw"
 uint32_t heap_module_sums[HEAP_MAX_MODULES];
 uint32_t heap_modules_summed;
 
@@ -287,20 +287,20 @@ heap_init(void *start, size_t size)
     heap.last_error = MEM_SUCCESS;
 #line 658 "chapters/01-heap.nw"
 }
-#line 1822 "chapters/01-heap.nw"
+#line 1823 "chapters/01-heap.nw"
 uintptr_t heap_phys = HEAP_START;
 
 void
 memory_init(void)
 {
-#line 1878 "chapters/01-heap.nw"
+#line 1879 "chapters/01-heap.nw"
     if (test_mode && boot_info && (boot_info->flags & MULTIBOOT_INFO_MODS)) {
         while (heap_modules_summed < boot_info->mods_count && heap_modules_summed < HEAP_MAX_MODULES) {
             heap_module_sums[heap_modules_summed] = module_checksum(heap_modules_summed);
             heap_modules_summed++;
         }
     }
-#line 1828 "chapters/01-heap.nw"
+#line 1829 "chapters/01-heap.nw"
     if (boot_info) {
         uint64_t at = heap_room(HEAP_START, INITIAL_HEAP_SIZE);
         if (!at)

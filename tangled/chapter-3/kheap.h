@@ -13,9 +13,9 @@
 #define HEAP_MAGIC_FREE    0xFEEDFACEu
 #define HEAP_MAGIC_FENCED  0xBAADF00Du      /* damaged: never handed out again */
 #define HEAP_POISON        0x6B             /* fills freed payloads */
-#line 1818 "chapters/01-heap.nw"
+#line 1819 "chapters/01-heap.nw"
 extern uintptr_t heap_phys;     /* stages 1-2: where memory_init put the heap */
-#line 1852 "chapters/01-heap.nw"
+#line 1853 "chapters/01-heap.nw"
 #define HEAP_MAX_MODULES   8
 extern uint32_t heap_module_sums[HEAP_MAX_MODULES];
 extern uint32_t heap_modules_summed;
