@@ -1,9 +1,9 @@
-#line 1666 "chapters/01-heap.nw"
+#line 1668 "chapters/01-heap.nw"
 /* kstring.c: memset, memcpy and friends, without SSE. */
 #include <stdint.h>
 #include "kstring.h"
 
-#line 1564 "chapters/01-heap.nw"
+#line 1566 "chapters/01-heap.nw"
 static inline void
 rep_stosb(void *dst, int byte, size_t n)
 {
@@ -15,14 +15,14 @@ rep_movsb(void *dst, const void *src, size_t n)
 {
     __asm__ volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(n) : : "memory");
 }
-#line 1582 "chapters/01-heap.nw"
+#line 1584 "chapters/01-heap.nw"
 void *
 memset(void *ptr, int value, size_t size)
 {
     rep_stosb(ptr, (uint8_t)value, size);
     return ptr;
 }
-#line 1596 "chapters/01-heap.nw"
+#line 1598 "chapters/01-heap.nw"
 void *
 memcpy(void *restrict dst, const void *restrict src, size_t n)
 {
@@ -40,7 +40,7 @@ memmove(void *dst, const void *src, size_t n)
     __asm__ volatile("std; rep movsb; cld" : "+D"(d), "+S"(s), "+c"(n) : : "memory");
     return dst;
 }
-#line 1619 "chapters/01-heap.nw"
+#line 1621 "chapters/01-heap.nw"
 int
 memcmp(const void *a, const void *b, size_t n)
 {
