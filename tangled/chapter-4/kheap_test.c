@@ -1,0 +1,264 @@
+#line 1383 "chapters/01-heap.nw"
+/* kheap_test.c: in-kernel tests of the heap. */
+#include "ktest.h"
+#include "kheap.h"
+#include "kstring.h"
+
+#line 1396 "chapters/01-heap.nw"
+static char output[512];
+
+static bool
+heap_is_pristine(void)
+{
+    memory_stats_t s;
+    memory_get_stats(&s);
+    return heap_check() == MEM_SUCCESS && s.heap_blocks == 1 && s.heap_used == 0;
+}
+
+static bool
+said(const char *phrase)
+{
+    size_t n = strlen(phrase);
+    for (const char *p = output; *p; p++)
+        if (memcmp(p, phrase, n) == 0)
+            return true;
+    return false;
+}
+#line 903 "chapters/04-slab.nw"
+/* Chapter 4: these tests are about the first-fit heap: call it directly. */
+#undef kmalloc
+#undef kcalloc
+#undef krealloc
+#undef kfree
+#define kmalloc(size)        heap_alloc_at((size), HEAP_SITE)
+#define kcalloc(n, size)     heap_calloc_at((n), (size), HEAP_SITE)
+#define krealloc(p, size)    heap_realloc_at((p), (size), HEAP_SITE)
+#define kfree(p)             heap_free_at((p), HEAP_SITE)
+#line 1418 "chapters/01-heap.nw"
+KTEST(heap_starts_pristine)
+{
+    KCHECK(heap_is_pristine());
+    KCHECK(kmalloc(0) == NULL);
+    KCHECK_EQ(heap_last_error(), MEM_SUCCESS);
+}
+
+KTEST(heap_payloads_are_aligned)
+{
+    void *p[24];
+    for (int i = 0; i < 24; i++) {
+        p[i] = kmalloc(i + 1);
+        KCHECK(p[i] && ((uintptr_t)p[i] & (HEAP_ALIGN - 1)) == 0);
+        memset(p[i], 0xA5, i + 1);
+    }
+    for (int i = 0; i < 24; i++)
+        kfree(p[i]);
+    KCHECK(heap_is_pristine());
+}
+#line 1440 "chapters/01-heap.nw"
+KTEST(heap_split_and_coalesce)
+{
+    memory_stats_t s;
+    char *a = kmalloc(40), *b = kmalloc(40), *c = kmalloc(100);
+    KCHECK(a && b && c && b == a + 40 + 32 && c == b + 40 + 32);
+    kfree(b);                                   /* a hole between two live blocks */
+    memory_get_stats(&s);
+    KCHECK_EQ(s.heap_blocks, 4);
+    kfree(a);                                   /* merges with the hole after it */
+    memory_get_stats(&s);
+    KCHECK_EQ(s.heap_blocks, 3);
+    KCHECK(kmalloc(40 + 32 + 40) == a);         /* the merged block fits exactly */
+    kfree(a);
+    kfree(c);                                   /* merges both ways */
+    KCHECK(heap_is_pristine());
+}
+#line 1459 "chapters/01-heap.nw"
+KTEST(heap_rejects_impossible_sizes)
+{
+    KCHECK(kmalloc((size_t)-1) == NULL);
+    KCHECK_EQ(heap_last_error(), MEM_INVALID);
+    KCHECK(kmalloc((size_t)-1 - 6) == NULL);        /* the seed's rounding wraps to 0 */
+    KCHECK_EQ(heap_last_error(), MEM_INVALID);
+    KCHECK(kcalloc((size_t)1 << 20, (size_t)1 << 20) == NULL);
+    KCHECK_EQ(heap_last_error(), MEM_INVALID);
+    KCHECK(heap_is_pristine());
+}
+#line 1297 "chapters/03-vmm.nw"
+KTEST(heap_large_allocation_grows)
+{
+    char *p = kmalloc(65536);
+    KCHECK(p != NULL);
+    if (p)
+        memset(p, 1, 65536);
+    kfree(p);
+    heap_trim();
+    KCHECK(heap_is_pristine());
+}
+#line 1491 "chapters/01-heap.nw"
+KTEST(heap_exhaustion_and_recovery)
+{
+    static uint8_t *blocks[128];
+    int n = 0;
+    while (n < 128 && (blocks[n] = kmalloc(1000)) != NULL) {
+        memset(blocks[n], n, 1000);
+        n++;
+    }
+    KCHECK(n > 50);                                 /* 64 KiB / (1000 + 32) = 63 */
+    KCHECK(n == 128 || heap_last_error() == MEM_OUT_OF_MEM);   /* 128: a heap that grows */
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < 1000; j++)
+            if (blocks[i][j] != (uint8_t)i)
+                ktest_fail(__FILE__, __LINE__, "block %d byte %d overwritten", i, j);
+    for (int i = n - 1; i >= 0; i -= 2)
+        kfree(blocks[i]);
+    for (int i = n - 2; i >= 0; i -= 2)
+        kfree(blocks[i]);
+    KCHECK(heap_is_pristine());
+}
+#line 1514 "chapters/01-heap.nw"
+KTEST(heap_realloc_in_place_and_moving)
+{
+    char *a = kmalloc(64), *b = kmalloc(64);
+    memset(a, 'a', 64);
+    KCHECK(krealloc(a, 16) == a);                   /* shrink: stays */
+    KCHECK(krealloc(a, 64) == a);                   /* grow into the freed tail */
+    kfree(b);
+    KCHECK(krealloc(a, 200) == a);                  /* grow into the free neighbour */
+    char *c = kmalloc(8);                           /* now a has a live neighbour */
+    char *d = krealloc(a, 400);                     /* must move */
+    KCHECK(d && d != a && d[0] == 'a' && d[15] == 'a');
+    KCHECK(krealloc(d, (size_t)-1) == NULL && d[0] == 'a'); /* failure keeps d */
+    kfree(c);
+    kfree(d);
+    KCHECK(heap_is_pristine());
+}
+#line 1536 "chapters/01-heap.nw"
+KTEST(heap_detects_double_free)
+{
+    void *p = kmalloc(32);
+    kfree(p);
+    unsigned errors = heap_error_count();
+    console_capture(output, sizeof(output));
+    kfree(p);
+    console_capture(NULL, 0);
+    KCHECK_EQ(heap_last_error(), MEM_INVALID);
+    KCHECK_EQ(heap_error_count(), errors + 1);
+    KCHECK(said("double free"));
+    KCHECK(heap_is_pristine());
+}
+
+KTEST(heap_detects_foreign_and_misaligned_pointers)
+{
+    int local;
+    char *p = kmalloc(32);
+    console_capture(output, sizeof(output));
+    kfree(&local);
+    KCHECK(heap_last_error() == MEM_INVALID && said("is not in the heap"));
+    kfree(p + 1);
+    KCHECK(heap_last_error() == MEM_INVALID && said("is not aligned"));
+    kfree(p + 8);                                   /* interior, aligned */
+    KCHECK(heap_last_error() == MEM_INVALID && said("is not a heap block"));
+    console_capture(NULL, 0);
+    kfree(p);
+    KCHECK(heap_is_pristine());
+}
+#line 1573 "chapters/01-heap.nw"
+KTEST(heap_detects_merged_away_and_fake_blocks)
+{
+    char *a = kmalloc(40), *b = kmalloc(40), *c = kmalloc(40);
+    kfree(a);
+    kfree(b);                                       /* b is merged into a */
+    console_capture(output, sizeof(output));
+    kfree(b);
+    KCHECK(heap_last_error() == MEM_INVALID && said("is not a heap block"));
+    uint32_t *fake = (uint32_t *)c;                 /* a "header" inside c's payload */
+    fake[0] = HEAP_MAGIC_ALLOC;
+    kfree(c + 32);
+    KCHECK_EQ(heap_last_error(), MEM_INVALID);
+    console_capture(NULL, 0);
+    kfree(c);
+    KCHECK(heap_is_pristine());
+}
+#line 1597 "chapters/01-heap.nw"
+KTEST(heap_detects_header_overflow)
+{
+    char *a = kmalloc(40), *b = kmalloc(40);
+    uint8_t saved[64];
+    memcpy(saved, b - 32, 32);
+    memset(a, 'x', 40 + 8);                         /* 8 bytes too many */
+    console_capture(output, sizeof(output));
+    kfree(b);
+    KCHECK_EQ(heap_last_error(), MEM_INVALID);
+    KCHECK_EQ(heap_check(), MEM_CORRUPT);
+    KCHECK(kmalloc(16) == NULL && heap_last_error() == MEM_CORRUPT);
+    KCHECK(said("corrupt"));
+    console_capture(NULL, 0);
+    memcpy(b - 32, saved, 32);                      /* repair, and clean up */
+    kfree(b);
+    kfree(a);
+    KCHECK(heap_is_pristine());
+}
+#line 1618 "chapters/01-heap.nw"
+KTEST(heap_detects_write_after_free)
+{
+    char *p = kmalloc(64);
+    kfree(p);
+    p[10] = 42;                                     /* the bug */
+    KCHECK_EQ(heap_check(), MEM_CORRUPT);
+    console_capture(output, sizeof(output));
+    char *q = kmalloc(64);                          /* the same block again */
+    console_capture(NULL, 0);
+    KCHECK(q == p);
+    KCHECK(heap_last_error() == MEM_CORRUPT && said("written after it was freed"));
+    kfree(q);
+    KCHECK(heap_is_pristine());
+}
+#line 1635 "chapters/01-heap.nw"
+KTEST(heap_statistics_are_exact)
+{
+    memory_stats_t s0, s;
+    memory_get_stats(&s0);
+    void *p = kmalloc(10), *q = kmalloc(100);
+    memory_get_stats(&s);
+    KCHECK_EQ(s.heap_used, 16 + 104);
+    KCHECK_EQ(s.heap_free, s0.heap_free - 16 - 104 - 2 * 32);
+    KCHECK_EQ(s.allocation_count, s0.allocation_count + 2);
+    KCHECK_EQ(s.heap_used + s.heap_free + s.heap_blocks * 32, s.heap_size);
+    kfree(p);
+    kfree(q);
+    memory_get_stats(&s);
+    KCHECK_EQ(s.free_count, s0.free_count + 2);
+    KCHECK_EQ(s.heap_free, s0.heap_free);
+}
+
+KTEST(heap_leaks_lists_live_blocks)
+{
+    void *p = kmalloc(24);
+    console_capture(output, sizeof(output));
+    KCHECK_EQ(heap_leaks(), 1);
+    console_capture(NULL, 0);
+    KCHECK(said("allocated at " __FILE__ ":"));   /* this file, as the #line says */
+    kfree(p);
+    KCHECK(heap_is_pristine());
+}
+#line 1665 "chapters/01-heap.nw"
+KTEST(memset_and_memcpy_at_every_alignment)
+{
+    static uint8_t src[96], dst[96];
+    for (int i = 0; i < 96; i++)
+        src[i] = (uint8_t)(i * 7 + 1);
+    for (int off = 0; off < 4; off++) {
+        for (size_t n = 0; n < 64; n += 5) {
+            memset(dst, 0, sizeof(dst));
+            memcpy(dst + off, src + 3, n);
+            KCHECK(memcmp(dst + off, src + 3, n) == 0 && dst[off + n] == 0);
+            memset(dst + off, 0xC3, n);             /* a byte >= 0x80: the seed's UB */
+            KCHECK(n == 0 || (dst[off] == 0xC3 && dst[off + n - 1] == 0xC3));
+            KCHECK(dst[off + n] == 0 && (off == 0 || dst[off - 1] == 0));
+        }
+    }
+    memcpy(dst, src, 96);
+    memmove(dst + 5, dst, 80);                      /* overlapping, backwards */
+    KCHECK(memcmp(dst + 5, src, 80) == 0);
+    memmove(dst, dst + 5, 80);                      /* overlapping, forwards */
+    KCHECK(memcmp(dst, src, 80) == 0);
+}

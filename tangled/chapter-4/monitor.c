@@ -1,0 +1,155 @@
+#line 2049 "chapters/00-boot.nw"
+/* monitor.c: the interactive kernel monitor on the serial line. */
+#include "monitor.h"
+#include "multiboot.h"
+
+#line 1874 "chapters/00-boot.nw"
+#define LINE_MAX 128
+
+static void
+read_line(char *line)
+{
+    static bool last_was_cr;
+    int n = 0;
+    for (;;) {
+        int c = console_getc();
+        if (c < 0)
+            continue;
+        if (c == '\n' && last_was_cr) {
+            last_was_cr = false;
+            continue;
+        }
+        last_was_cr = c == '\r';
+        
+#line 1896 "chapters/00-boot.nw"
+if (c == '\r' || c == '\n') {
+    console_putc('\n');
+    line[n] = '\0';
+    return;
+}
+if ((c == 0x7F || c == '\b') && n > 0) {
+    n--;
+    console_putc('\b');
+    console_putc(' ');
+    console_putc('\b');
+} else if (c >= ' ' && c < 0x7F && n < LINE_MAX - 1) {
+    line[n++] = (char)c;
+    console_putc((char)c);
+}
+#line 1891 "chapters/00-boot.nw"
+    }
+}
+#line 1916 "chapters/00-boot.nw"
+#define MAX_ARGS 8
+#define MAX_COMMANDS 128
+
+extern const struct monitor_command *const __start_kcmds[], *const __stop_kcmds[];
+static const struct monitor_command *commands[MAX_COMMANDS];
+static int ncommands;
+
+static int
+split(char *line, char **argv)
+{
+    int argc = 0;
+    while (*line && argc < MAX_ARGS) {
+        while (*line == ' ')
+            *line++ = '\0';
+        if (*line)
+            argv[argc++] = line;
+        while (*line && *line != ' ')
+            line++;
+    }
+    return argc;
+}
+#line 1940 "chapters/00-boot.nw"
+static bool
+same_word(const char *a, const char *b)
+{
+    while (*a && *a == *b)
+        a++, b++;
+    return *a == *b;
+}
+
+static void
+run_command(char *line)
+{
+    char *argv[MAX_ARGS];
+    int argc = split(line, argv);
+    if (argc == 0)
+        return;
+    for (int i = 0; i < ncommands; i++) {
+        if (same_word(commands[i]->name, argv[0])) {
+            commands[i]->run(argc, argv);
+            return;
+        }
+    }
+    kprintf("unknown command '%s' (try 'help')\n", argv[0]);
+}
+#line 1966 "chapters/00-boot.nw"
+void
+monitor_run(void)
+{
+    char line[LINE_MAX];
+    ncommands = table_sorted((const void *const *)__start_kcmds, (const void *const *)__stop_kcmds,
+                             (const void **)commands, MAX_COMMANDS);
+    kprintf("Type 'help' for a list of commands.\n");
+    for (;;) {
+        kprintf("K> ");
+        read_line(line);
+        run_command(line);
+    }
+}
+#line 1985 "chapters/00-boot.nw"
+bool
+monitor_number(const char *s, uintptr_t *value)
+{
+    unsigned base = 10;
+    uintptr_t v = 0;
+    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+        base = 16;
+        s += 2;
+    }
+    if (!*s)
+        return false;
+    for (; *s; s++) {
+        unsigned d;
+        if (*s >= '0' && *s <= '9')
+            d = *s - '0';
+        else if (base == 16 && (*s | 0x20) >= 'a' && (*s | 0x20) <= 'f')
+            d = (*s | 0x20) - 'a' + 10;
+        else
+            return false;
+        v = v * base + d;
+    }
+    *value = v;
+    return true;
+}
+#line 2016 "chapters/00-boot.nw"
+MONITOR_COMMAND(help, "list the commands")(int argc, char **argv)
+{
+    for (int i = 0; i < ncommands; i++)
+        kprintf("  %-10s %s\n", commands[i]->name, commands[i]->help);
+    return 0;
+}
+
+MONITOR_COMMAND(info, "where the kernel lives and how it was booted")(int argc, char **argv)
+{
+    kprintf("kernel: virtual %p-%p, physical 0x%08x-0x%08x\n",
+            (void *)_kernel_start, (void *)_kernel_end,
+            (unsigned)V2P(_kernel_start), (unsigned)V2P(_kernel_end));
+    if (boot_info && (boot_info->flags & MULTIBOOT_INFO_LOADER))
+        kprintf("boot loader: %s\n", (const char *)P2V(boot_info->boot_loader_name));
+    return 0;
+}
+#line 2035 "chapters/00-boot.nw"
+MONITOR_COMMAND(trap, "execute an invalid instruction (shows an exception report)")
+(int argc, char **argv)
+{
+    __asm__ volatile("ud2");
+    return 0;
+}
+
+MONITOR_COMMAND(quit, "leave QEMU")(int argc, char **argv)
+{
+    qemu_exit(QEMU_EXIT_SUCCESS);
+}

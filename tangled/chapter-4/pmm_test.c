@@ -1,0 +1,125 @@
+#line 810 "chapters/02-pmm.nw"
+/* pmm_test.c: in-kernel tests of the physical memory manager. */
+#include "ktest.h"
+#include "pmm.h"
+#include "kheap.h"
+#include "kstring.h"
+
+#line 821 "chapters/02-pmm.nw"
+/* Is [PA, PA + PAGE_SIZE) clear of every reserved range? */
+static bool
+clear_of_reserved(phys_addr_t pa)
+{
+    const struct pmm_ranges *r = pmm_reserved();
+    for (int i = 0; i < r->n; i++)
+        if (pa + (uint64_t)PAGE_SIZE > r->r[i].start && pa < r->r[i].end)
+            return false;
+    return true;
+}
+
+/* Does the memory map say [PA, PA + PAGE_SIZE) is usable RAM? */
+static bool
+usable_in_map(phys_addr_t pa)
+{
+    const uint8_t *p = P2V(boot_info->mmap_addr), *end = p + boot_info->mmap_length;
+    bool usable = false;
+    for (; p < end; p += ((const struct multiboot_mmap_entry *)p)->size + 4) {
+        const struct multiboot_mmap_entry *e = (const void *)p;
+        bool inside = pa >= e->addr && pa + (uint64_t)PAGE_SIZE <= e->addr + e->len;
+        bool touches = pa < e->addr + e->len && pa + (uint64_t)PAGE_SIZE > e->addr;
+        if (e->type == MULTIBOOT_MEMORY_AVAILABLE && inside)
+            usable = true;
+        else if (e->type != MULTIBOOT_MEMORY_AVAILABLE && touches)
+            return false;
+    }
+    return usable;
+}
+#line 852 "chapters/02-pmm.nw"
+KTEST(pmm_every_frame_once)
+{
+    uint32_t before = pmm_free_frames(), n = 0, bad = 0;
+    phys_addr_t last = PMM_NO_FRAME, pa;
+    while ((pa = pmm_alloc_page()) != PMM_NO_FRAME) {
+        if (!IS_ALIGNED(pa, PAGE_SIZE) || pa < LOW_MEMORY_END || !clear_of_reserved(pa) ||
+            !usable_in_map(pa))
+            bad++;
+        uint32_t *w = pmm_frame(pa);
+        w[0] = last;                    /* the chain, kept in the frames */
+        w[1] = ~pa;                     /* the tag */
+        last = pa;
+        n++;
+    }
+    KCHECK_EQ(bad, 0);
+    KCHECK_EQ(n, before);
+    KCHECK_EQ(pmm_free_frames(), 0);
+    
+#line 875 "chapters/02-pmm.nw"
+uint32_t walked = 0;
+while (last != PMM_NO_FRAME && walked <= n) {
+    uint32_t *w = pmm_frame(last);
+    phys_addr_t prev = w[0];
+    if (w[1] != ~last)
+        bad++;
+    KCHECK_EQ(pmm_free_page(last), MEM_SUCCESS);
+    last = prev;
+    walked++;
+}
+KCHECK_EQ(walked, n);
+KCHECK_EQ(bad, 0);
+#line 870 "chapters/02-pmm.nw"
+    KCHECK_EQ(pmm_free_frames(), before);
+}
+#line 890 "chapters/02-pmm.nw"
+KTEST(pmm_refuses_bad_frees)
+{
+    uint32_t before = pmm_free_frames();
+    unsigned errors = pmm_errors;
+    phys_addr_t pa = pmm_alloc_page();
+    KCHECK(pa != PMM_NO_FRAME);
+    KCHECK_EQ(pmm_free_page(pa + 12), MEM_INVALID);                 /* misaligned */
+    KCHECK_EQ(pmm_free_page(0), MEM_INVALID);                       /* frame 0 */
+    KCHECK_EQ(pmm_free_page((phys_addr_t)V2P(_kernel_start)), MEM_INVALID);
+    KCHECK_EQ(pmm_free_page(HEAP_START), MEM_INVALID);              /* chapter 1's heap */
+    KCHECK_EQ(pmm_free_page((phys_addr_t)pmm_metadata().start), MEM_INVALID);
+    KCHECK_EQ(pmm_free_page(0xFFFFF000u), MEM_INVALID);             /* not RAM */
+    KCHECK_EQ(pmm_free_page(pa), MEM_SUCCESS);
+    KCHECK_EQ(pmm_free_page(pa), MEM_INVALID);                      /* double free */
+    KCHECK_EQ(pmm_errors, errors + 7);
+    KCHECK_EQ(pmm_free_frames(), before);
+}
+#line 910 "chapters/02-pmm.nw"
+KTEST(pmm_poisons_freed_frames)
+{
+    phys_addr_t pa = pmm_alloc_page();
+    uint8_t *p = pmm_frame(pa);
+    memset(p, 0x11, PAGE_SIZE);
+    KCHECK_EQ(pmm_free_page(pa), MEM_SUCCESS);
+    KCHECK(p[0] == PMM_POISON && p[PAGE_SIZE - 1] == PMM_POISON);
+    KCHECK_EQ(pmm_alloc_page(), pa);        /* a stack: the last freed comes back first */
+    KCHECK_EQ(pmm_free_page(pa), MEM_SUCCESS);
+}
+
+KTEST(pmm_statistics_are_exact)
+{
+    memory_stats_t s;
+    memory_get_stats(&s);
+    KCHECK_EQ(s.free_physical, pmm_free_frames() * PAGE_SIZE);
+    KCHECK_EQ(s.used_physical + s.free_physical, s.total_physical);
+    phys_addr_t pa = pmm_alloc_page();
+    memory_stats_t t;
+    memory_get_stats(&t);
+    KCHECK_EQ(t.free_physical, s.free_physical - PAGE_SIZE);
+    KCHECK_EQ(t.used_physical, s.used_physical + PAGE_SIZE);
+    pmm_free_page(pa);
+}
+#line 940 "chapters/02-pmm.nw"
+KTEST(pmm_modules_are_reserved)
+{
+    if (!(boot_info->flags & MULTIBOOT_INFO_MODS) || boot_info->mods_count == 0)
+        return;
+    const struct multiboot_module *m = P2V(boot_info->mods_addr);
+    for (uint32_t i = 0; i < boot_info->mods_count; i++)
+        for (phys_addr_t pa = ALIGN_DOWN(m[i].mod_start, PAGE_SIZE); pa < m[i].mod_end; pa += PAGE_SIZE)
+            KCHECK(!clear_of_reserved(pa));
+    kprintf("  (%u module%s checked)\n", boot_info->mods_count, boot_info->mods_count == 1 ? "" : "s");
+}

@@ -1,0 +1,539 @@
+#line 1062 "chapters/04-slab.nw"
+/* slab.c: object caches carved out of pages (Bonwick's slab allocator). */
+#include "slab.h"
+#include "kstring.h"
+
+#line 252 "chapters/04-slab.nw"
+struct slab {
+    kmem_cache_t *cache;        /* the cache it belongs to */
+    struct slab *next, *prev;   /* on the cache's partial, full or empty list */
+    void *free;                 /* the first free object, or NULL */
+    uintptr_t mem;              /* the first object, the slab's first byte */
+    uint16_t inuse;             /* objects allocated */
+    uint16_t list;              /* SLAB_PARTIAL, SLAB_FULL or SLAB_EMPTY */
+    uint32_t map[];             /* bit I set: object I is allocated */
+};
+
+/* Bytes of a descriptor for N objects: the fields, the bitmap, rounded to
+ * the alignment of a pointer. */
+static size_t
+descriptor_size(size_t n)
+{
+    return ALIGN_UP(sizeof(struct slab) + (n + 31) / 32 * sizeof(uint32_t), sizeof(void *));
+}
+#line 171 "chapters/04-slab.nw"
+#define SLAB_PAGES  (SLAB_VIRTUAL_SIZE / PAGE_SIZE)
+#define NO_SLOT     0xFFFFFFFFu
+
+static struct {
+    uint32_t pages;                         /* slots in the range */
+    uint32_t bump;                          /* slots below this have been used */
+    uint32_t free_run[SLAB_MAX_ORDER + 1];  /* a free run of each order, or NO_SLOT */
+    uint32_t run_next[SLAB_PAGES];          /* the next free run of the same order */
+    uint32_t mapped;                        /* pages mapped for slabs */
+    kmem_cache_t *caches;                   /* every cache, newest first */
+    int *last_error;                        /* the heap's: see slab_init */
+} sl;
+
+struct slab_area slab_area;                 /* the range, for slab_owns() */
+static struct slab *slab_table[SLAB_PAGES]; /* page -> its slab, or NULL */
+#line 769 "chapters/04-slab.nw"
+#define slab_error(...) heap_report(__VA_ARGS__)
+static void free_list_corrupt(struct slab *s, void *bad);
+#ifdef HEAP_DEBUG
+static void check_poison(kmem_cache_t *c, char *obj);
+#endif
+#line 205 "chapters/04-slab.nw"
+/* A run of 2^ORDER consecutive slots, mapped to fresh frames; its first
+ * address, or 0 if frames or slots ran out. */
+static uintptr_t
+pages_take(unsigned order)
+{
+    uint32_t n = 1u << order, s = sl.free_run[order];
+    if (s != NO_SLOT)
+        sl.free_run[order] = sl.run_next[s];
+    else if (sl.pages - sl.bump >= n)
+        s = sl.bump, sl.bump += n;
+    else
+        return 0;
+    uintptr_t va = slab_area.base + (uintptr_t)s * PAGE_SIZE;
+    if (!heap_map_more(va, (size_t)n * PAGE_SIZE)) {
+        sl.run_next[s] = sl.free_run[order];        /* keep the slots for later */
+        sl.free_run[order] = s;
+        return 0;
+    }
+    sl.mapped += n;
+    return va;
+}
+
+/* Unmap the run at VA (its frames go back to the frame allocator) and
+ * keep its slots for the next slab of the same order. */
+static void
+pages_give(uintptr_t va, unsigned order)
+{
+    uint32_t s = (uint32_t)((va - slab_area.base) / PAGE_SIZE);
+    heap_unmap(va, (size_t)PAGE_SIZE << order);
+    sl.mapped -= 1u << order;
+    sl.run_next[s] = sl.free_run[order];
+    sl.free_run[order] = s;
+}
+#line 420 "chapters/04-slab.nw"
+static void
+list_remove(struct slab *s)
+{
+    kmem_cache_t *c = s->cache;
+    if (s->prev)
+        s->prev->next = s->next;
+    else
+        c->lists[s->list] = s->next;
+    if (s->next)
+        s->next->prev = s->prev;
+}
+
+static void
+list_push(struct slab *s, unsigned list)
+{
+    kmem_cache_t *c = s->cache;
+    s->list = (uint16_t)list;
+    s->prev = NULL;
+    s->next = c->lists[list];
+    if (s->next)
+        s->next->prev = s;
+    c->lists[list] = s;
+}
+
+static void
+list_move(struct slab *s, unsigned list)
+{
+    list_remove(s);
+    list_push(s, list);
+}
+#line 316 "chapters/04-slab.nw"
+/* Set C up for objects of SIZE bytes aligned to ALIGN (a power of two);
+ * false if no slab of SLAB_MAX_ORDER could hold one. */
+static bool
+cache_geometry(kmem_cache_t *c, size_t size, size_t align)
+{
+    size_t stride = size < sizeof(void *) ? sizeof(void *) : size;
+    c->link = c->ctor ? ALIGN_UP(stride, sizeof(void *)) : 0;
+    if (c->ctor)
+        stride = c->link + sizeof(void *);
+    stride = ALIGN_UP(stride, align);
+    for (unsigned order = 0; order <= SLAB_MAX_ORDER; order++) {
+        size_t bytes = (size_t)PAGE_SIZE << order, n = bytes / stride;
+        while (n > 0 && n * stride + descriptor_size(n) > bytes)
+            n--;
+        if (n == 0 || n > 0xFFFF)
+            continue;
+        c->stride = stride;
+        c->objects = (uint16_t)n;
+        c->order = (uint8_t)order;
+        c->offset = bytes - descriptor_size(n);
+        if ((bytes - n * stride) * 8 <= bytes)
+            break;                      /* wastes at most an eighth: good enough */
+    }
+    if (c->objects == 0)
+        return false;
+    c->recip = 0xFFFFFFFFu / (uint32_t)c->stride + 1;
+    return true;
+}
+#line 356 "chapters/04-slab.nw"
+/* The index of the object at OFFSET bytes into a slab of C. */
+static inline uint32_t
+index_of(const kmem_cache_t *c, uintptr_t offset)
+{
+    return (uint32_t)(((uint64_t)offset * c->recip) >> 32);
+}
+#line 371 "chapters/04-slab.nw"
+static kmem_cache_t cache_cache;            /* the cache of kmem_cache_t */
+
+static bool
+cache_setup(kmem_cache_t *c, const char *name, size_t size, size_t align,
+            void (*ctor)(void *))
+{
+    *c = (kmem_cache_t){ .size = size, .ctor = ctor };
+    size_t i = 0;
+    for (; name[i] && i + 1 < SLAB_NAME_MAX; i++)
+        c->name[i] = name[i];
+    c->name[i] = '\0';
+#ifdef HEAP_DEBUG
+    c->poison = ctor == NULL;
+#endif
+    return cache_geometry(c, size, align);
+}
+
+kmem_cache_t *
+kmem_cache_create(const char *name, size_t size, size_t align, void (*ctor)(void *))
+{
+    if (align == 0)
+        align = HEAP_ALIGN;
+    if (size == 0 || size > SLAB_MAX_OBJECT || !name || (align & (align - 1)) || align > PAGE_SIZE)
+        return slab_error(MEM_INVALID, "kmem_cache_create: cannot make a cache of %lu-byte objects "
+                          "aligned to %lu", (unsigned long)size, (unsigned long)align);
+    kmem_cache_t *c = kmem_cache_alloc(&cache_cache);
+    if (c && !cache_setup(c, name, size, align, ctor)) {
+        kmem_cache_free(&cache_cache, c);
+        return slab_error(MEM_INVALID, "kmem_cache_create: %s: no slab holds a %lu-byte object",
+                          name, (unsigned long)size);
+    }
+    if (c) {
+        c->next = sl.caches;
+        sl.caches = c;
+    }
+    return c;
+}
+#line 846 "chapters/04-slab.nw"
+void
+slab_init(uintptr_t base, size_t size)
+{
+    slab_area.base = base;
+    slab_area.size = size < SLAB_VIRTUAL_SIZE ? ALIGN_DOWN(size, PAGE_SIZE) : SLAB_VIRTUAL_SIZE;
+    sl.pages = (uint32_t)(slab_area.size / PAGE_SIZE);
+    sl.bump = sl.mapped = 0;
+    for (unsigned o = 0; o <= SLAB_MAX_ORDER; o++)
+        sl.free_run[o] = NO_SLOT;
+    memset(slab_table, 0, sizeof(slab_table));
+    sl.caches = NULL;
+    sl.last_error = heap_error_slot();
+    if (!cache_setup(&cache_cache, "kmem_cache", sizeof(kmem_cache_t), HEAP_ALIGN, NULL))
+        panic("slab_init: no room for the cache of caches");
+}
+#line 460 "chapters/04-slab.nw"
+static struct slab *
+cache_grow(kmem_cache_t *c)
+{
+    uintptr_t va = pages_take(c->order);
+    if (!va)
+        return NULL;
+    struct slab *s = (struct slab *)(va + c->offset);
+    *s = (struct slab){ .cache = c, .mem = va };
+    memset(s->map, 0, (c->objects + 31) / 32 * sizeof(uint32_t));
+    for (uint32_t i = c->objects; i-- > 0; ) {
+        char *obj = (char *)va + i * c->stride;
+        if (c->poison)
+            memset(obj, HEAP_POISON, c->stride);
+        if (c->ctor)
+            c->ctor(obj);
+        *(void **)(obj + c->link) = s->free;
+        s->free = obj;
+    }
+    for (uint32_t p = 0; p < 1u << c->order; p++)
+        slab_table[(va - slab_area.base) / PAGE_SIZE + p] = s;
+    c->slabs++;
+    list_push(s, SLAB_EMPTY);
+    return s;
+}
+#line 498 "chapters/04-slab.nw"
+void *
+kmem_cache_alloc(kmem_cache_t *c)
+{
+    *sl.last_error = MEM_SUCCESS;
+    for (;;) {
+        struct slab *s = c->lists[SLAB_PARTIAL];
+        if (!s && !(s = c->lists[SLAB_EMPTY]) && !(s = cache_grow(c)))
+            return slab_error(MEM_OUT_OF_MEM, "kmem_cache_alloc: %s: no frame for a new slab", c->name);
+        char *obj = s->free;
+        uintptr_t off = (uintptr_t)obj - s->mem;
+        uint32_t i = index_of(c, off);
+        if (off >= c->offset || i * c->stride != off || (s->map[i / 32] & (1u << (i % 32)))) {
+            free_list_corrupt(s, obj);
+            continue;
+        }
+        s->map[i / 32] |= 1u << (i % 32);
+        s->free = *(void **)(obj + c->link);
+        if (s->inuse++ == 0 || !s->free)
+            list_move(s, s->free ? SLAB_PARTIAL : SLAB_FULL);
+        c->live++;
+        c->allocs++;
+        
+#line 547 "chapters/04-slab.nw"
+#ifdef HEAP_DEBUG
+if (c->poison)
+    check_poison(c, obj);
+#endif
+#line 520 "chapters/04-slab.nw"
+        return obj;
+    }
+}
+#line 526 "chapters/04-slab.nw"
+static void
+free_list_corrupt(struct slab *s, void *bad)
+{
+    slab_error(MEM_CORRUPT, "kmem_cache_alloc: %s: the free list of the slab at %p leads to %p, "
+               "which is not a free object (a write after free?)", s->cache->name, (void *)s->mem, bad);
+    kmem_cache_t *c = s->cache;
+    for (uint32_t i = 0; i < c->objects; i++)      /* the lost objects count as live */
+        s->map[i / 32] |= 1u << (i % 32);
+    c->live += c->objects - s->inuse;
+    s->inuse = c->objects;
+    s->free = NULL;
+    list_move(s, SLAB_FULL);
+}
+#line 554 "chapters/04-slab.nw"
+#ifdef HEAP_DEBUG
+#define POISON_WORD ((uintptr_t)0x0101010101010101ull * HEAP_POISON)
+
+static void
+check_poison(kmem_cache_t *c, char *obj)
+{
+    const uintptr_t *w = (const uintptr_t *)obj;
+    size_t words = c->stride / sizeof(uintptr_t);
+    for (size_t k = 1; k < words; k++) {            /* word 0 is the link */
+        if (w[k] == POISON_WORD)
+            continue;
+        size_t b = k * sizeof(uintptr_t);
+        while (((uint8_t *)obj)[b] == HEAP_POISON)
+            b++;
+        slab_error(MEM_CORRUPT, "kmalloc: %s object %p was written after it was freed "
+                   "(byte %lu is 0x%02x, not the poison 0x%02x)", c->name, (void *)obj,
+                   (unsigned long)b, ((uint8_t *)obj)[b], HEAP_POISON);
+        return;
+    }
+}
+#endif
+#line 587 "chapters/04-slab.nw"
+/* The slab of the live object P, with its index in *INDEX; NULL, with an
+ * error, if P is not one. */
+static struct slab *
+object_of(void *p, uint32_t *index, const char *who, const char *file, int line)
+{
+    struct slab *s = slab_owns(p) ? slab_table[((uintptr_t)p - slab_area.base) / PAGE_SIZE] : NULL;
+    if (!s)
+        return slab_error(MEM_INVALID, "%s: %p is not in any slab (called at %s:%d)", who, p, file, line);
+    kmem_cache_t *c = s->cache;
+    uintptr_t off = (uintptr_t)p - s->mem;
+    uint32_t i = index_of(c, off);
+    if (off >= c->offset || i * c->stride != off)
+        return slab_error(MEM_INVALID, "%s: %p is inside an object of %s, not at its start "
+                          "(called at %s:%d)", who, p, c->name, file, line);
+    if (!(s->map[i / 32] & (1u << (i % 32))))
+        return slab_error(MEM_INVALID, "%s: double free of %p, a %s object (called at %s:%d)",
+                          who, p, c->name, file, line);
+    *index = i;
+    return s;
+}
+#line 616 "chapters/04-slab.nw"
+static void
+release(struct slab *s, void *p, uint32_t i)
+{
+    kmem_cache_t *c = s->cache;
+    s->map[i / 32] &= ~(1u << (i % 32));
+    
+#line 634 "chapters/04-slab.nw"
+#ifdef HEAP_DEBUG
+if (c->poison)
+    memset(p, HEAP_POISON, c->stride);
+#endif
+#line 622 "chapters/04-slab.nw"
+    *(void **)((char *)p + c->link) = s->free;
+    s->free = p;
+    c->live--;
+    c->frees++;
+    if (--s->inuse == 0)
+        list_move(s, SLAB_EMPTY);
+    else if (s->list == SLAB_FULL)
+        list_move(s, SLAB_PARTIAL);
+}
+#line 645 "chapters/04-slab.nw"
+void
+kmem_cache_free(kmem_cache_t *c, void *p)
+{
+    *sl.last_error = MEM_SUCCESS;
+    uint32_t i;
+    struct slab *s = object_of(p, &i, "kmem_cache_free", "?", 0);
+    if (s && s->cache != c)
+        slab_error(MEM_INVALID, "kmem_cache_free: %p belongs to %s, not %s", p, s->cache->name, c->name);
+    else if (s)
+        release(s, p, i);
+}
+
+void
+slab_free(void *p, const char *file, int line)
+{
+    *sl.last_error = MEM_SUCCESS;
+    uint32_t i;
+    struct slab *s = object_of(p, &i, "kfree", file, line);
+    if (s)
+        release(s, p, i);
+}
+
+/* The cache of the live object P; NULL, with an error, if P is not one. */
+kmem_cache_t *
+slab_cache_of(void *p, const char *who, const char *file, int line)
+{
+    uint32_t i;
+    struct slab *s = object_of(p, &i, who, file, line);
+    return s ? s->cache : NULL;
+}
+#line 686 "chapters/04-slab.nw"
+static void
+slab_destroy(struct slab *s)
+{
+    kmem_cache_t *c = s->cache;
+    list_remove(s);
+    for (uint32_t p = 0; p < 1u << c->order; p++)
+        slab_table[(s->mem - slab_area.base) / PAGE_SIZE + p] = NULL;
+    c->slabs--;
+    pages_give(s->mem, c->order);
+}
+
+size_t
+kmem_cache_shrink(kmem_cache_t *c)
+{
+    size_t bytes = 0;
+    while (c->lists[SLAB_EMPTY]) {
+        slab_destroy(c->lists[SLAB_EMPTY]);
+        bytes += (size_t)PAGE_SIZE << c->order;
+    }
+    return bytes;
+}
+
+/* Shrink every cache; the bytes given back. */
+size_t
+slab_shrink_all(void)
+{
+    size_t bytes = 0;
+    for (kmem_cache_t *c = sl.caches; c; c = c->next)
+        bytes += kmem_cache_shrink(c);
+    return bytes + kmem_cache_shrink(&cache_cache);
+}
+
+int
+kmem_cache_destroy(kmem_cache_t *c)
+{
+    *sl.last_error = MEM_SUCCESS;
+    if (c->live) {
+        slab_error(MEM_INVALID, "kmem_cache_destroy: %s still has %u live objects", c->name, c->live);
+        return MEM_INVALID;
+    }
+    kmem_cache_shrink(c);
+    for (kmem_cache_t **pp = &sl.caches; *pp; pp = &(*pp)->next)
+        if (*pp == c) {
+            *pp = c->next;
+            break;
+        }
+    kmem_cache_free(&cache_cache, c);
+    return MEM_SUCCESS;
+}
+#line 1101 "chapters/04-slab.nw"
+static int
+slab_check_failed(const kmem_cache_t *c, const struct slab *s, const char *why)
+{
+    slab_error(MEM_CORRUPT, "slab_check: %s, slab %p: %s", c->name, s ? (void *)s->mem : NULL, why);
+    return MEM_CORRUPT;
+}
+
+static int
+check_cache(kmem_cache_t *c)
+{
+    uint32_t slabs = 0, live = 0;
+    for (unsigned l = 0; l < 3; l++) {
+        struct slab *prev = NULL;
+        for (struct slab *s = c->lists[l]; s; prev = s, s = s->next) {
+            if (s->cache != c || s->list != l || s->prev != prev)
+                return slab_check_failed(c, s, "the slab lists are inconsistent");
+            uint32_t bits = 0, free = 0;
+            for (uint32_t i = 0; i < c->objects; i++)
+                bits += (s->map[i / 32] >> (i % 32)) & 1;
+            for (char *o = s->free; o; o = *(char **)(o + c->link), free++) {
+                uintptr_t off = (uintptr_t)o - s->mem;
+                uint32_t i = index_of(c, off);
+                if (free >= c->objects || off >= c->offset || i * c->stride != off ||
+                    (s->map[i / 32] >> (i % 32)) & 1)
+                    return slab_check_failed(c, s, "the free list is corrupt");
+                
+#line 1163 "chapters/04-slab.nw"
+#ifdef HEAP_DEBUG
+if (c->poison)
+    for (size_t b = sizeof(void *); b < c->stride; b++)
+        if ((uint8_t)o[b] != HEAP_POISON)
+            return slab_check_failed(c, s, "a free object was written after it was freed");
+#endif
+#line 1127 "chapters/04-slab.nw"
+            }
+            if (bits != s->inuse || free + bits != c->objects)
+                return slab_check_failed(c, s, "the counts disagree with the bitmap");
+            if (l != (bits == 0 ? SLAB_EMPTY : bits == c->objects ? SLAB_FULL : SLAB_PARTIAL))
+                return slab_check_failed(c, s, "the slab is on the wrong list");
+            for (uint32_t p = 0; p < 1u << c->order; p++)
+                if (slab_table[(s->mem - slab_area.base) / PAGE_SIZE + p] != s)
+                    return slab_check_failed(c, s, "the page table of slabs disagrees");
+            slabs++;
+            live += bits;
+        }
+    }
+    if (slabs != c->slabs || live != c->live)
+        return slab_check_failed(c, NULL, "the cache's totals disagree with its slabs");
+    return MEM_SUCCESS;
+}
+
+int
+slab_check(void)
+{
+    uint32_t slabs = 0;
+    for (kmem_cache_t *c = sl.caches; c; c = c->next) {
+        if (check_cache(c) != MEM_SUCCESS)
+            return MEM_CORRUPT;
+        slabs += c->slabs << c->order;
+    }
+    if (check_cache(&cache_cache) != MEM_SUCCESS)
+        return MEM_CORRUPT;
+    slabs += cache_cache.slabs << cache_cache.order;
+    if (slabs != sl.mapped)
+        return slab_check_failed(&cache_cache, NULL, "pages mapped and pages in slabs differ");
+    return MEM_SUCCESS;
+}
+#line 1193 "chapters/04-slab.nw"
+void
+slab_cache_stats(const kmem_cache_t *c, struct slab_stats *st)
+{
+    *st = (struct slab_stats){ .slabs = c->slabs, .live = c->live };
+    for (struct slab *s = c->lists[SLAB_PARTIAL]; s; s = s->next)
+        st->partial++;
+    for (struct slab *s = c->lists[SLAB_FULL]; s; s = s->next)
+        st->full++;
+    st->empty = c->slabs - st->partial - st->full;
+    st->objects = c->slabs * c->objects;
+    st->bytes = (size_t)c->slabs * (PAGE_SIZE << c->order);
+    st->used = (size_t)c->live * c->size;
+}
+
+const kmem_cache_t *
+slab_next_cache(const kmem_cache_t *c)
+{
+    if (!c)
+        return sl.caches ? sl.caches : &cache_cache;
+    return c == &cache_cache ? NULL : c->next ? c->next : &cache_cache;
+}
+
+const kmem_cache_t *
+slab_find_cache(const char *name)
+{
+    for (const kmem_cache_t *c = slab_next_cache(NULL); c; c = slab_next_cache(c))
+        if (strcmp(c->name, name) == 0)
+            return c;
+    return NULL;
+}
+
+uint32_t
+slab_pages(void)
+{
+    return sl.mapped;
+}
+#line 1235 "chapters/04-slab.nw"
+void
+slab_picture(const kmem_cache_t *c)
+{
+    static const char *const names[] = { "partial", "full", "empty" };
+    kprintf("%s: %u slabs of %u page%s, %u objects of %lu bytes each (stride %lu)\n", c->name,
+            c->slabs, 1u << c->order, c->order ? "s" : "", c->objects,
+            (unsigned long)c->size, (unsigned long)c->stride);
+    for (unsigned l = 0; l < 3; l++)
+        for (struct slab *s = c->lists[l]; s; s = s->next) {
+            kprintf("  %p %-7s %3u/%u\n    ", (void *)s->mem, names[l], s->inuse, c->objects);
+            for (uint32_t i = 0; i < c->objects; i++)
+                kprintf("%c%s", (s->map[i / 32] >> (i % 32)) & 1 ? '#' : '.',
+                        i + 1 < c->objects && i % 64 == 63 ? "\n    " : "");
+            kprintf("\n");
+        }
+}
