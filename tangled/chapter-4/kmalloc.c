@@ -1,10 +1,10 @@
-#line 1081 "chapters/04-slab.nw"
+#line 1102 "chapters/04-slab.nw"
 /* kmalloc.c: chapter 4's kmalloc family: small requests to the slab
  * caches, the rest to chapter 1's first-fit heap. */
 #include "slab.h"
 #include "kstring.h"
 
-#line 803 "chapters/04-slab.nw"
+#line 824 "chapters/04-slab.nw"
 #define KMALLOC_GRAIN      8
 #define KMALLOC_SMALL_MAX  2048
 
@@ -16,7 +16,7 @@ static struct {
     size_t small_max;           /* 0 until kmalloc_init: every request goes to the heap */
     kmem_cache_t *cache[KMALLOC_SMALL_MAX / KMALLOC_GRAIN];   /* (size - 1) / 8 -> cache */
 } km;
-#line 817 "chapters/04-slab.nw"
+#line 838 "chapters/04-slab.nw"
 void
 kmalloc_init(uintptr_t slab_base, size_t slab_size)
 {
@@ -43,7 +43,7 @@ kmalloc_cache(size_t size)
 {
     return size - 1 < km.small_max ? km.cache[(size - 1) / KMALLOC_GRAIN] : NULL;
 }
-#line 919 "chapters/04-slab.nw"
+#line 940 "chapters/04-slab.nw"
 void *
 kmalloc_at(size_t size, const char *file, int line)
 {
@@ -60,7 +60,7 @@ kfree_at(void *p, const char *file, int line)
     else
         heap_free_at(p, file, line);
 }
-#line 944 "chapters/04-slab.nw"
+#line 965 "chapters/04-slab.nw"
 void *
 krealloc_at(void *p, size_t size, const char *file, int line)
 {

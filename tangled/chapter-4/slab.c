@@ -1,16 +1,17 @@
-#line 1062 "chapters/04-slab.nw"
+#line 1083 "chapters/04-slab.nw"
 /* slab.c: object caches carved out of pages (Bonwick's slab allocator). */
 #include "slab.h"
 #include "kstring.h"
 
-#line 252 "chapters/04-slab.nw"
+#line 251 "chapters/04-slab.nw"
 struct slab {
     kmem_cache_t *cache;        /* the cache it belongs to */
-    struct slab *next, *prev;   /* on the cache's partial, full or empty list */
+    struct slab *next, *prev;   /* every slab of the cache */
+    struct slab *partial;       /* the next slab with a free object */
     void *free;                 /* the first free object, or NULL */
     uintptr_t mem;              /* the first object, the slab's first byte */
     uint16_t inuse;             /* objects allocated */
-    uint16_t list;              /* SLAB_PARTIAL, SLAB_FULL or SLAB_EMPTY */
+    uint16_t on_partial;        /* on the cache's stack of slabs with free objects */
     uint32_t map[];             /* bit I set: object I is allocated */
 };
 
@@ -37,7 +38,7 @@ static struct {
 
 struct slab_area slab_area;                 /* the range, for slab_owns() */
 static struct slab *slab_table[SLAB_PAGES]; /* page -> its slab, or NULL */
-#line 769 "chapters/04-slab.nw"
+#line 790 "chapters/04-slab.nw"
 #define slab_error(...) heap_report(__VA_ARGS__)
 static void free_list_corrupt(struct slab *s, void *bad);
 #ifdef HEAP_DEBUG
@@ -77,38 +78,37 @@ pages_give(uintptr_t va, unsigned order)
     sl.run_next[s] = sl.free_run[order];
     sl.free_run[order] = s;
 }
-#line 420 "chapters/04-slab.nw"
+#line 435 "chapters/04-slab.nw"
 static void
-list_remove(struct slab *s)
+partial_push(struct slab *s)
+{
+    s->partial = s->cache->partial;
+    s->cache->partial = s;
+    s->on_partial = true;
+}
+
+static void
+all_add(struct slab *s)
 {
     kmem_cache_t *c = s->cache;
+    s->prev = NULL;
+    s->next = c->all;
+    if (s->next)
+        s->next->prev = s;
+    c->all = s;
+}
+
+static void
+all_remove(struct slab *s)
+{
     if (s->prev)
         s->prev->next = s->next;
     else
-        c->lists[s->list] = s->next;
+        s->cache->all = s->next;
     if (s->next)
         s->next->prev = s->prev;
 }
-
-static void
-list_push(struct slab *s, unsigned list)
-{
-    kmem_cache_t *c = s->cache;
-    s->list = (uint16_t)list;
-    s->prev = NULL;
-    s->next = c->lists[list];
-    if (s->next)
-        s->next->prev = s;
-    c->lists[list] = s;
-}
-
-static void
-list_move(struct slab *s, unsigned list)
-{
-    list_remove(s);
-    list_push(s, list);
-}
-#line 316 "chapters/04-slab.nw"
+#line 313 "chapters/04-slab.nw"
 /* Set C up for objects of SIZE bytes aligned to ALIGN (a power of two);
  * false if no slab of SLAB_MAX_ORDER could hold one. */
 static bool
@@ -137,14 +137,14 @@ cache_geometry(kmem_cache_t *c, size_t size, size_t align)
     c->recip = 0xFFFFFFFFu / (uint32_t)c->stride + 1;
     return true;
 }
-#line 356 "chapters/04-slab.nw"
+#line 353 "chapters/04-slab.nw"
 /* The index of the object at OFFSET bytes into a slab of C. */
 static inline uint32_t
 index_of(const kmem_cache_t *c, uintptr_t offset)
 {
     return (uint32_t)(((uint64_t)offset * c->recip) >> 32);
 }
-#line 371 "chapters/04-slab.nw"
+#line 368 "chapters/04-slab.nw"
 static kmem_cache_t cache_cache;            /* the cache of kmem_cache_t */
 
 static bool
@@ -182,7 +182,7 @@ kmem_cache_create(const char *name, size_t size, size_t align, void (*ctor)(void
     }
     return c;
 }
-#line 846 "chapters/04-slab.nw"
+#line 867 "chapters/04-slab.nw"
 void
 slab_init(uintptr_t base, size_t size)
 {
@@ -198,7 +198,7 @@ slab_init(uintptr_t base, size_t size)
     if (!cache_setup(&cache_cache, "kmem_cache", sizeof(kmem_cache_t), HEAP_ALIGN, NULL))
         panic("slab_init: no room for the cache of caches");
 }
-#line 460 "chapters/04-slab.nw"
+#line 474 "chapters/04-slab.nw"
 static struct slab *
 cache_grow(kmem_cache_t *c)
 {
@@ -220,17 +220,18 @@ cache_grow(kmem_cache_t *c)
     for (uint32_t p = 0; p < 1u << c->order; p++)
         slab_table[(va - slab_area.base) / PAGE_SIZE + p] = s;
     c->slabs++;
-    list_push(s, SLAB_EMPTY);
+    all_add(s);
+    partial_push(s);
     return s;
 }
-#line 498 "chapters/04-slab.nw"
+#line 513 "chapters/04-slab.nw"
 void *
 kmem_cache_alloc(kmem_cache_t *c)
 {
     *sl.last_error = MEM_SUCCESS;
     for (;;) {
-        struct slab *s = c->lists[SLAB_PARTIAL];
-        if (!s && !(s = c->lists[SLAB_EMPTY]) && !(s = cache_grow(c)))
+        struct slab *s = c->partial;
+        if (!s && !(s = cache_grow(c)))
             return slab_error(MEM_OUT_OF_MEM, "kmem_cache_alloc: %s: no frame for a new slab", c->name);
         char *obj = s->free;
         uintptr_t off = (uintptr_t)obj - s->mem;
@@ -241,21 +242,23 @@ kmem_cache_alloc(kmem_cache_t *c)
         }
         s->map[i / 32] |= 1u << (i % 32);
         s->free = *(void **)(obj + c->link);
-        if (s->inuse++ == 0 || !s->free)
-            list_move(s, s->free ? SLAB_PARTIAL : SLAB_FULL);
+        s->inuse++;
+        if (!s->free) {                         /* full: off the stack */
+            c->partial = s->partial;
+            s->on_partial = false;
+        }
         c->live++;
-        c->allocs++;
         
-#line 547 "chapters/04-slab.nw"
+#line 565 "chapters/04-slab.nw"
 #ifdef HEAP_DEBUG
 if (c->poison)
     check_poison(c, obj);
 #endif
-#line 520 "chapters/04-slab.nw"
+#line 537 "chapters/04-slab.nw"
         return obj;
     }
 }
-#line 526 "chapters/04-slab.nw"
+#line 543 "chapters/04-slab.nw"
 static void
 free_list_corrupt(struct slab *s, void *bad)
 {
@@ -267,9 +270,10 @@ free_list_corrupt(struct slab *s, void *bad)
     c->live += c->objects - s->inuse;
     s->inuse = c->objects;
     s->free = NULL;
-    list_move(s, SLAB_FULL);
+    c->partial = s->partial;                    /* S was on top */
+    s->on_partial = false;
 }
-#line 554 "chapters/04-slab.nw"
+#line 572 "chapters/04-slab.nw"
 #ifdef HEAP_DEBUG
 #define POISON_WORD ((uintptr_t)0x0101010101010101ull * HEAP_POISON)
 
@@ -291,7 +295,7 @@ check_poison(kmem_cache_t *c, char *obj)
     }
 }
 #endif
-#line 587 "chapters/04-slab.nw"
+#line 605 "chapters/04-slab.nw"
 /* The slab of the live object P, with its index in *INDEX; NULL, with an
  * error, if P is not one. */
 static struct slab *
@@ -312,29 +316,27 @@ object_of(void *p, uint32_t *index, const char *who, const char *file, int line)
     *index = i;
     return s;
 }
-#line 616 "chapters/04-slab.nw"
+#line 633 "chapters/04-slab.nw"
 static void
 release(struct slab *s, void *p, uint32_t i)
 {
     kmem_cache_t *c = s->cache;
     s->map[i / 32] &= ~(1u << (i % 32));
     
-#line 634 "chapters/04-slab.nw"
+#line 649 "chapters/04-slab.nw"
 #ifdef HEAP_DEBUG
 if (c->poison)
     memset(p, HEAP_POISON, c->stride);
 #endif
-#line 622 "chapters/04-slab.nw"
+#line 639 "chapters/04-slab.nw"
     *(void **)((char *)p + c->link) = s->free;
     s->free = p;
+    s->inuse--;
     c->live--;
-    c->frees++;
-    if (--s->inuse == 0)
-        list_move(s, SLAB_EMPTY);
-    else if (s->list == SLAB_FULL)
-        list_move(s, SLAB_PARTIAL);
+    if (!s->on_partial)
+        partial_push(s);
 }
-#line 645 "chapters/04-slab.nw"
+#line 660 "chapters/04-slab.nw"
 void
 kmem_cache_free(kmem_cache_t *c, void *p)
 {
@@ -365,12 +367,12 @@ slab_cache_of(void *p, const char *who, const char *file, int line)
     struct slab *s = object_of(p, &i, who, file, line);
     return s ? s->cache : NULL;
 }
-#line 686 "chapters/04-slab.nw"
+#line 701 "chapters/04-slab.nw"
 static void
 slab_destroy(struct slab *s)
 {
     kmem_cache_t *c = s->cache;
-    list_remove(s);
+    all_remove(s);
     for (uint32_t p = 0; p < 1u << c->order; p++)
         slab_table[(s->mem - slab_area.base) / PAGE_SIZE + p] = NULL;
     c->slabs--;
@@ -381,8 +383,14 @@ size_t
 kmem_cache_shrink(kmem_cache_t *c)
 {
     size_t bytes = 0;
-    while (c->lists[SLAB_EMPTY]) {
-        slab_destroy(c->lists[SLAB_EMPTY]);
+    for (struct slab **pp = &c->partial; *pp; ) {
+        struct slab *s = *pp;
+        if (s->inuse) {
+            pp = &s->partial;
+            continue;
+        }
+        *pp = s->partial;                       /* empty: off the stack, and away */
+        slab_destroy(s);
         bytes += (size_t)PAGE_SIZE << c->order;
     }
     return bytes;
@@ -415,7 +423,7 @@ kmem_cache_destroy(kmem_cache_t *c)
     kmem_cache_free(&cache_cache, c);
     return MEM_SUCCESS;
 }
-#line 1101 "chapters/04-slab.nw"
+#line 1123 "chapters/04-slab.nw"
 static int
 slab_check_failed(const kmem_cache_t *c, const struct slab *s, const char *why)
 {
@@ -426,42 +434,47 @@ slab_check_failed(const kmem_cache_t *c, const struct slab *s, const char *why)
 static int
 check_cache(kmem_cache_t *c)
 {
-    uint32_t slabs = 0, live = 0;
-    for (unsigned l = 0; l < 3; l++) {
-        struct slab *prev = NULL;
-        for (struct slab *s = c->lists[l]; s; prev = s, s = s->next) {
-            if (s->cache != c || s->list != l || s->prev != prev)
-                return slab_check_failed(c, s, "the slab lists are inconsistent");
-            uint32_t bits = 0, free = 0;
-            for (uint32_t i = 0; i < c->objects; i++)
-                bits += (s->map[i / 32] >> (i % 32)) & 1;
-            for (char *o = s->free; o; o = *(char **)(o + c->link), free++) {
-                uintptr_t off = (uintptr_t)o - s->mem;
-                uint32_t i = index_of(c, off);
-                if (free >= c->objects || off >= c->offset || i * c->stride != off ||
-                    (s->map[i / 32] >> (i % 32)) & 1)
-                    return slab_check_failed(c, s, "the free list is corrupt");
-                
-#line 1163 "chapters/04-slab.nw"
+    uint32_t slabs = 0, live = 0, with_free = 0;
+    struct slab *prev = NULL;
+    for (struct slab *s = c->all; s; prev = s, s = s->next) {
+        if (s->cache != c || s->prev != prev || slabs > c->slabs)
+            return slab_check_failed(c, s, "the list of slabs is inconsistent");
+        uint32_t bits = 0, free = 0;
+        for (uint32_t i = 0; i < c->objects; i++)
+            bits += (s->map[i / 32] >> (i % 32)) & 1;
+        for (char *o = s->free; o; o = *(char **)(o + c->link), free++) {
+            uintptr_t off = (uintptr_t)o - s->mem;
+            uint32_t i = index_of(c, off);
+            if (free >= c->objects || off >= c->offset || i * c->stride != off ||
+                (s->map[i / 32] >> (i % 32)) & 1)
+                return slab_check_failed(c, s, "the free list is corrupt");
+            
+#line 1190 "chapters/04-slab.nw"
 #ifdef HEAP_DEBUG
 if (c->poison)
     for (size_t b = sizeof(void *); b < c->stride; b++)
         if ((uint8_t)o[b] != HEAP_POISON)
             return slab_check_failed(c, s, "a free object was written after it was freed");
 #endif
-#line 1127 "chapters/04-slab.nw"
-            }
-            if (bits != s->inuse || free + bits != c->objects)
-                return slab_check_failed(c, s, "the counts disagree with the bitmap");
-            if (l != (bits == 0 ? SLAB_EMPTY : bits == c->objects ? SLAB_FULL : SLAB_PARTIAL))
-                return slab_check_failed(c, s, "the slab is on the wrong list");
-            for (uint32_t p = 0; p < 1u << c->order; p++)
-                if (slab_table[(s->mem - slab_area.base) / PAGE_SIZE + p] != s)
-                    return slab_check_failed(c, s, "the page table of slabs disagrees");
-            slabs++;
-            live += bits;
+#line 1148 "chapters/04-slab.nw"
         }
+        if (bits != s->inuse || free + bits != c->objects)
+            return slab_check_failed(c, s, "the counts disagree with the bitmap");
+        if (s->on_partial != (free > 0))
+            return slab_check_failed(c, s, "a slab with free objects is not on the stack, or a full one is");
+        for (uint32_t p = 0; p < 1u << c->order; p++)
+            if (slab_table[(s->mem - slab_area.base) / PAGE_SIZE + p] != s)
+                return slab_check_failed(c, s, "the page table of slabs disagrees");
+        slabs++;
+        live += bits;
+        with_free += free > 0;
     }
+    uint32_t stacked = 0;
+    for (struct slab *s = c->partial; s && stacked <= slabs; s = s->partial, stacked++)
+        if (s->cache != c || !s->on_partial)
+            return slab_check_failed(c, s, "the stack of slabs with free objects is corrupt");
+    if (stacked != with_free)
+        return slab_check_failed(c, NULL, "the stack does not hold every slab with a free object");
     if (slabs != c->slabs || live != c->live)
         return slab_check_failed(c, NULL, "the cache's totals disagree with its slabs");
     return MEM_SUCCESS;
@@ -483,16 +496,16 @@ slab_check(void)
         return slab_check_failed(&cache_cache, NULL, "pages mapped and pages in slabs differ");
     return MEM_SUCCESS;
 }
-#line 1193 "chapters/04-slab.nw"
+#line 1220 "chapters/04-slab.nw"
 void
 slab_cache_stats(const kmem_cache_t *c, struct slab_stats *st)
 {
     *st = (struct slab_stats){ .slabs = c->slabs, .live = c->live };
-    for (struct slab *s = c->lists[SLAB_PARTIAL]; s; s = s->next)
-        st->partial++;
-    for (struct slab *s = c->lists[SLAB_FULL]; s; s = s->next)
-        st->full++;
-    st->empty = c->slabs - st->partial - st->full;
+    for (struct slab *s = c->all; s; s = s->next) {
+        st->full += s->inuse == c->objects;
+        st->empty += s->inuse == 0;
+    }
+    st->partial = c->slabs - st->full - st->empty;
     st->objects = c->slabs * c->objects;
     st->bytes = (size_t)c->slabs * (PAGE_SIZE << c->order);
     st->used = (size_t)c->live * c->size;
@@ -520,20 +533,19 @@ slab_pages(void)
 {
     return sl.mapped;
 }
-#line 1235 "chapters/04-slab.nw"
+#line 1262 "chapters/04-slab.nw"
 void
 slab_picture(const kmem_cache_t *c)
 {
-    static const char *const names[] = { "partial", "full", "empty" };
     kprintf("%s: %u slabs of %u page%s, %u objects of %lu bytes each (stride %lu)\n", c->name,
             c->slabs, 1u << c->order, c->order ? "s" : "", c->objects,
             (unsigned long)c->size, (unsigned long)c->stride);
-    for (unsigned l = 0; l < 3; l++)
-        for (struct slab *s = c->lists[l]; s; s = s->next) {
-            kprintf("  %p %-7s %3u/%u\n    ", (void *)s->mem, names[l], s->inuse, c->objects);
-            for (uint32_t i = 0; i < c->objects; i++)
-                kprintf("%c%s", (s->map[i / 32] >> (i % 32)) & 1 ? '#' : '.',
-                        i + 1 < c->objects && i % 64 == 63 ? "\n    " : "");
-            kprintf("\n");
-        }
+    for (struct slab *s = c->all; s; s = s->next) {
+        kprintf("  %p %-7s %3u/%u\n    ", (void *)s->mem, s->inuse == c->objects ? "full" :
+                s->inuse ? "partial" : "empty", s->inuse, c->objects);
+        for (uint32_t i = 0; i < c->objects; i++)
+            kprintf("%c%s", (s->map[i / 32] >> (i % 32)) & 1 ? '#' : '.',
+                    i + 1 < c->objects && i % 64 == 63 ? "\n    " : "");
+        kprintf("\n");
+    }
 }

@@ -1,4 +1,4 @@
-#line 1021 "chapters/04-slab.nw"
+#line 1042 "chapters/04-slab.nw"
 /* slab.h: object caches on pages, and kmalloc's size classes (chapter 4). */
 #ifndef SLAB_H
 #define SLAB_H
@@ -25,9 +25,7 @@ slab_owns(const void *p)
 {
     return (uintptr_t)p - slab_area.base < slab_area.size;
 }
-#line 278 "chapters/04-slab.nw"
-enum { SLAB_PARTIAL, SLAB_FULL, SLAB_EMPTY };
-
+#line 277 "chapters/04-slab.nw"
 typedef struct kmem_cache {
     char name[SLAB_NAME_MAX];
     size_t size;                /* the object size asked for */
@@ -39,15 +37,15 @@ typedef struct kmem_cache {
     bool poison;                /* debugging builds: poison free objects */
     size_t offset;              /* the descriptor's offset in a slab */
     void (*ctor)(void *);       /* the constructor, or NULL */
-    struct slab *lists[3];      /* partial, full, empty */
-    uint32_t slabs;             /* slabs, on all three lists */
+    struct slab *partial;       /* slabs with a free object: a stack */
+    struct slab *all;           /* every slab */
+    uint32_t slabs;             /* slabs */
     uint32_t live;              /* objects allocated */
-    uint32_t allocs, frees;     /* successful calls so far */
     struct kmem_cache *next;    /* every cache, newest first */
 } kmem_cache_t;
-#line 411 "chapters/04-slab.nw"
+#line 408 "chapters/04-slab.nw"
 #define SLAB_MAX_OBJECT  ((PAGE_SIZE << SLAB_MAX_ORDER) / 2)   /* 8 KiB */
-#line 1037 "chapters/04-slab.nw"
+#line 1058 "chapters/04-slab.nw"
 /* Make [BASE, BASE + SIZE) the slab range and set up the cache of caches. */
 void slab_init(uintptr_t base, size_t size);
 /* A cache of SIZE-byte objects aligned to ALIGN (0: 8), each set up by
@@ -70,7 +68,7 @@ kmem_cache_t *slab_cache_of(void *p, const char *who, const char *file, int line
 void kmalloc_init(uintptr_t slab_base, size_t slab_size);
 /* The cache that serves SIZE bytes, or NULL if the heap does. */
 kmem_cache_t *kmalloc_cache(size_t size);
-#line 1175 "chapters/04-slab.nw"
+#line 1202 "chapters/04-slab.nw"
 struct slab_stats {
     uint32_t slabs, partial, full, empty;   /* slabs, and on each list */
     uint32_t objects, live;                 /* objects in the slabs, allocated */
@@ -87,5 +85,5 @@ int slab_check(void);
 /* Print one line per slab of C with a map of its objects. */
 void slab_picture(const kmem_cache_t *c);
 
-#line 1033 "chapters/04-slab.nw"
+#line 1054 "chapters/04-slab.nw"
 #endif
