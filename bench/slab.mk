@@ -4,7 +4,7 @@
 # bench/slab-measure.py runs both and writes book/measured/slab.json.
 BENCHES                += slab-bench slab-bench-debug
 slab-bench_STAGE       := 4
-slab-bench_SRCS        := bench/bench_slab.c tests/host/slab_host.c slab.c kmalloc.c kheap.c kstring.c
+slab-bench_SRCS        := bench/bench_slab.c tests/host/slab_host.c slab.c kheap.c kstring.c
 slab-bench_CFLAGS      := $(HOST_RENAMES)
 slab-bench-debug_STAGE := 4
 slab-bench-debug_SRCS  := $(slab-bench_SRCS)

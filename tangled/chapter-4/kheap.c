@@ -44,9 +44,9 @@ static int check_failed(const heap_block_t *b, const char *why);
 #line 901 "chapters/03-vmm.nw"
 static bool heap_grow(size_t need);
 static void heap_extend(size_t bytes);
-#line 897 "chapters/04-slab.nw"
+#line 904 "chapters/04-slab.nw"
 /* Chapter 4: this file's kmalloc family is the first-fit heap's own;
- * kmalloc.c routes the public one by size. */
+ * slab.c routes the public one by size. */
 #define kmalloc_at   heap_alloc_at
 #define kcalloc_at   heap_calloc_at
 #define krealloc_at  heap_realloc_at
@@ -137,7 +137,7 @@ heap_error_count(void)
 {
     return heap.errors;
 }
-#line 768 "chapters/04-slab.nw"
+#line 774 "chapters/04-slab.nw"
 /* Chapter 4: the slab layer reports its errors through the heap. */
 void *
 heap_report(int code, const char *fmt, ...)

@@ -69,8 +69,8 @@ bool heap_map_more(uintptr_t va, size_t bytes);
 void heap_unmap(uintptr_t va, size_t bytes);
 size_t heap_trim(void);
 void heap_init_virtual(void);
-#line 906 "chapters/04-slab.nw"
-/* Chapter 4: the first-fit heap's own entry points (kmalloc.c routes the
+#line 913 "chapters/04-slab.nw"
+/* Chapter 4: the first-fit heap's own entry points (slab.c routes the
  * kmalloc family between them and the slab caches), and its error report
  * for the slab layer. */
 void *heap_alloc_at(size_t size, const char *file, int line);

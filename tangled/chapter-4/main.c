@@ -10,7 +10,7 @@
 #include "pmm.h"
 #line 745 "chapters/03-vmm.nw"
 #include "vmm.h"
-#line 1036 "chapters/04-slab.nw"
+#line 1043 "chapters/04-slab.nw"
 #include "slab.h"
 
 #line 1580 "chapters/00-boot.nw"
@@ -117,7 +117,7 @@ if (magic == MULTIBOOT_BOOTLOADER_MAGIC) {
 pmm_init(boot_info);
 vmm_init();
 heap_init_virtual();
-#line 1032 "chapters/04-slab.nw"
+#line 1039 "chapters/04-slab.nw"
 kmalloc_init(SLAB_VIRTUAL_START, SLAB_VIRTUAL_SIZE);
 #line 1491 "chapters/00-boot.nw"
     if (test_mode)

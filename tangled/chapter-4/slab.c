@@ -1,4 +1,4 @@
-#line 1083 "chapters/04-slab.nw"
+#line 1090 "chapters/04-slab.nw"
 /* slab.c: object caches carved out of pages (Bonwick's slab allocator). */
 #include "slab.h"
 #include "kstring.h"
@@ -38,7 +38,7 @@ static struct {
 
 struct slab_area slab_area;                 /* the range, for slab_owns() */
 static struct slab *slab_table[SLAB_PAGES]; /* page -> its slab, or NULL */
-#line 790 "chapters/04-slab.nw"
+#line 796 "chapters/04-slab.nw"
 #define slab_error(...) heap_report(__VA_ARGS__)
 static void free_list_corrupt(struct slab *s, void *bad);
 #ifdef HEAP_DEBUG
@@ -182,7 +182,7 @@ kmem_cache_create(const char *name, size_t size, size_t align, void (*ctor)(void
     }
     return c;
 }
-#line 867 "chapters/04-slab.nw"
+#line 873 "chapters/04-slab.nw"
 void
 slab_init(uintptr_t base, size_t size)
 {
@@ -225,8 +225,8 @@ cache_grow(kmem_cache_t *c)
     return s;
 }
 #line 513 "chapters/04-slab.nw"
-void *
-kmem_cache_alloc(kmem_cache_t *c)
+static inline void *
+cache_alloc(kmem_cache_t *c)
 {
     *sl.last_error = MEM_SUCCESS;
     for (;;) {
@@ -249,7 +249,7 @@ kmem_cache_alloc(kmem_cache_t *c)
         }
         c->live++;
         
-#line 565 "chapters/04-slab.nw"
+#line 571 "chapters/04-slab.nw"
 #ifdef HEAP_DEBUG
 if (c->poison)
     check_poison(c, obj);
@@ -258,7 +258,13 @@ if (c->poison)
         return obj;
     }
 }
-#line 543 "chapters/04-slab.nw"
+
+void *
+kmem_cache_alloc(kmem_cache_t *c)
+{
+    return cache_alloc(c);
+}
+#line 549 "chapters/04-slab.nw"
 static void
 free_list_corrupt(struct slab *s, void *bad)
 {
@@ -273,7 +279,7 @@ free_list_corrupt(struct slab *s, void *bad)
     c->partial = s->partial;                    /* S was on top */
     s->on_partial = false;
 }
-#line 572 "chapters/04-slab.nw"
+#line 578 "chapters/04-slab.nw"
 #ifdef HEAP_DEBUG
 #define POISON_WORD ((uintptr_t)0x0101010101010101ull * HEAP_POISON)
 
@@ -295,10 +301,10 @@ check_poison(kmem_cache_t *c, char *obj)
     }
 }
 #endif
-#line 605 "chapters/04-slab.nw"
+#line 611 "chapters/04-slab.nw"
 /* The slab of the live object P, with its index in *INDEX; NULL, with an
  * error, if P is not one. */
-static struct slab *
+static inline struct slab *
 object_of(void *p, uint32_t *index, const char *who, const char *file, int line)
 {
     struct slab *s = slab_owns(p) ? slab_table[((uintptr_t)p - slab_area.base) / PAGE_SIZE] : NULL;
@@ -316,19 +322,19 @@ object_of(void *p, uint32_t *index, const char *who, const char *file, int line)
     *index = i;
     return s;
 }
-#line 633 "chapters/04-slab.nw"
-static void
+#line 639 "chapters/04-slab.nw"
+static inline void
 release(struct slab *s, void *p, uint32_t i)
 {
     kmem_cache_t *c = s->cache;
     s->map[i / 32] &= ~(1u << (i % 32));
     
-#line 649 "chapters/04-slab.nw"
+#line 655 "chapters/04-slab.nw"
 #ifdef HEAP_DEBUG
 if (c->poison)
     memset(p, HEAP_POISON, c->stride);
 #endif
-#line 639 "chapters/04-slab.nw"
+#line 645 "chapters/04-slab.nw"
     *(void **)((char *)p + c->link) = s->free;
     s->free = p;
     s->inuse--;
@@ -336,12 +342,12 @@ if (c->poison)
     if (!s->on_partial)
         partial_push(s);
 }
-#line 660 "chapters/04-slab.nw"
+#line 666 "chapters/04-slab.nw"
 void
 kmem_cache_free(kmem_cache_t *c, void *p)
 {
     *sl.last_error = MEM_SUCCESS;
-    uint32_t i;
+    uint32_t i = 0;
     struct slab *s = object_of(p, &i, "kmem_cache_free", "?", 0);
     if (s && s->cache != c)
         slab_error(MEM_INVALID, "kmem_cache_free: %p belongs to %s, not %s", p, s->cache->name, c->name);
@@ -353,7 +359,7 @@ void
 slab_free(void *p, const char *file, int line)
 {
     *sl.last_error = MEM_SUCCESS;
-    uint32_t i;
+    uint32_t i = 0;
     struct slab *s = object_of(p, &i, "kfree", file, line);
     if (s)
         release(s, p, i);
@@ -363,11 +369,11 @@ slab_free(void *p, const char *file, int line)
 kmem_cache_t *
 slab_cache_of(void *p, const char *who, const char *file, int line)
 {
-    uint32_t i;
+    uint32_t i = 0;
     struct slab *s = object_of(p, &i, who, file, line);
     return s ? s->cache : NULL;
 }
-#line 701 "chapters/04-slab.nw"
+#line 707 "chapters/04-slab.nw"
 static void
 slab_destroy(struct slab *s)
 {
@@ -548,4 +554,96 @@ slab_picture(const kmem_cache_t *c)
                     i + 1 < c->objects && i % 64 == 63 ? "\n    " : "");
         kprintf("\n");
     }
+}
+#line 830 "chapters/04-slab.nw"
+#define KMALLOC_GRAIN      8
+#define KMALLOC_SMALL_MAX  2048
+
+static const uint16_t class_sizes[] = {
+    8, 16, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024, 1536, 2048
+};
+
+static struct {
+    size_t small_max;           /* 0 until kmalloc_init: every request goes to the heap */
+    kmem_cache_t *cache[KMALLOC_SMALL_MAX / KMALLOC_GRAIN];   /* (size - 1) / 8 -> cache */
+} km;
+#line 844 "chapters/04-slab.nw"
+void
+kmalloc_init(uintptr_t slab_base, size_t slab_size)
+{
+    slab_init(slab_base, slab_size);
+    size_t k = 0;
+    for (size_t i = 0; i < ARRAY_SIZE(class_sizes); i++) {
+        char name[SLAB_NAME_MAX];
+        ksnprintf(name, sizeof(name), "kmalloc-%u", class_sizes[i]);
+        kmem_cache_t *c = kmem_cache_create(name, class_sizes[i], HEAP_ALIGN, NULL);
+        if (!c)
+            panic("kmalloc_init: no cache for %u-byte requests", class_sizes[i]);
+        for (; k < ARRAY_SIZE(km.cache) && (k + 1) * KMALLOC_GRAIN <= class_sizes[i]; k++)
+            km.cache[k] = c;
+    }
+    km.small_max = KMALLOC_SMALL_MAX;
+    kprintf("slab: %u kmalloc caches, %u to %u bytes; slabs at virtual 0x%08lx, up to %u MiB\n",
+            (unsigned)ARRAY_SIZE(class_sizes), class_sizes[0], KMALLOC_SMALL_MAX,
+            (unsigned long)slab_base, (unsigned)(slab_size >> 20));
+}
+
+/* The cache that serves a request of SIZE bytes, or NULL: the heap's. */
+kmem_cache_t *
+kmalloc_cache(size_t size)
+{
+    return size - 1 < km.small_max ? km.cache[(size - 1) / KMALLOC_GRAIN] : NULL;
+}
+#line 947 "chapters/04-slab.nw"
+void *
+kmalloc_at(size_t size, const char *file, int line)
+{
+    if (size - 1 < km.small_max)
+        return cache_alloc(km.cache[(size - 1) / KMALLOC_GRAIN]);
+    return heap_alloc_at(size, file, line);
+}
+
+void
+kfree_at(void *p, const char *file, int line)
+{
+    if (slab_owns(p))
+        slab_free(p, file, line);
+    else
+        heap_free_at(p, file, line);
+}
+#line 972 "chapters/04-slab.nw"
+void *
+krealloc_at(void *p, size_t size, const char *file, int line)
+{
+    if (!p)
+        return kmalloc_at(size, file, line);
+    if (!slab_owns(p))
+        return heap_realloc_at(p, size, file, line);
+    if (size == 0) {
+        kfree_at(p, file, line);
+        return NULL;
+    }
+    kmem_cache_t *c = slab_cache_of(p, "krealloc", file, line);
+    if (!c)
+        return NULL;
+    if (size <= c->size)
+        return p;
+    void *q = kmalloc_at(size, file, line);
+    if (!q)
+        return NULL;
+    memcpy(q, p, c->size);
+    kfree_at(p, file, line);
+    return q;
+}
+
+void *
+kcalloc_at(size_t n, size_t size, const char *file, int line)
+{
+    if (size && n > (size_t)-1 / size)
+        return heap_report(MEM_INVALID, "kcalloc: %lu * %lu bytes overflows",
+                           (unsigned long)n, (unsigned long)size);
+    void *p = kmalloc_at(n * size, file, line);
+    if (p)
+        memset(p, 0, n * size);
+    return p;
 }

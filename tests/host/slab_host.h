@@ -9,7 +9,7 @@
  * (kmalloc_init), exactly as stage 4's kmain does.  Call it again to start
  * afresh: everything is unmapped first.
  *
- * A trace replayer (the allocator lab) links tangled/chapter-4/kmalloc.c,
+ * A trace replayer (the allocator lab) links tangled/chapter-4/
  * slab.c, kheap.c, kstring.c with this file and host_shim.c, calls
  * host_memory_init() once, then kmalloc_at(size, NULL, 0), kfree_at(p, NULL,
  * 0) and krealloc_at(p, size, NULL, 0); host_pages_peak * 4096 is the peak
