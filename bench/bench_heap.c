@@ -19,6 +19,7 @@
 #undef strcmp
 void *memset(void *, int, size_t);
 void *memcpy(void *restrict, const void *restrict, size_t);
+int strcmp(const char *, const char *);
 
 #define REGION (32u << 20)
 static _Alignas(16) uint8_t region[REGION];
@@ -151,22 +152,34 @@ run(long (*workload)(const struct allocator *), const struct allocator *a)
     return best;
 }
 
+/* With --json, the figures are printed as "KEY": "value" lines of
+ * book/measured/heap.json (make measure-heap) instead of the tables. */
+static int json;
+
 static void
 allocation_table(void)
 {
-    static const struct { const char *name; long (*fn)(const struct allocator *); } w[] = {
-        { "random sizes", random_sizes }, { "many live blocks", many_live },
-        { "realloc growth", realloc_growth },
+    static const struct { const char *name, *key; long (*fn)(const struct allocator *); } w[] = {
+        { "random sizes", "random", random_sizes }, { "many live blocks", "manylive", many_live },
+        { "realloc growth", "realloc", realloc_growth },
     };
-    printf("%-18s %12s %12s %8s   %11s %11s\n", "workload", "kernel Mop/s", "glibc Mop/s",
-           "ratio", "kernel util", "glibc util");
+    if (!json)
+        printf("%-18s %12s %12s %8s   %11s %11s\n", "workload", "kernel Mop/s", "glibc Mop/s",
+               "ratio", "kernel util", "glibc util");
     for (size_t i = 0; i < sizeof(w) / sizeof(w[0]); i++) {
         struct result k = run(w[i].fn, &kernel), g = run(w[i].fn, &libc);
-        printf("%-18s %12.2f %12.2f %7.3fx   %10.1f%% %10.1f%%\n", w[i].name, k.mops, g.mops,
-               k.mops / g.mops, 100 * k.utilization, 100 * g.utilization);
+        if (json)
+            printf("  \"%s_kernel_mops\": \"%.2f\",\n  \"%s_glibc_mops\": \"%.1f\",\n"
+                   "  \"%s_ratio\": \"%.3f\",\n  \"%s_kernel_util\": \"%.0f%%\",\n"
+                   "  \"%s_glibc_util\": \"%.0f%%\",\n", w[i].key, k.mops, w[i].key, g.mops,
+                   w[i].key, k.mops / g.mops, w[i].key, 100 * k.utilization, w[i].key, 100 * g.utilization);
+        else
+            printf("%-18s %12.2f %12.2f %7.3fx   %10.1f%% %10.1f%%\n", w[i].name, k.mops, g.mops,
+                   k.mops / g.mops, 100 * k.utilization, 100 * g.utilization);
     }
-    printf("(utilization = peak live payload / extent of the addresses used; "
-           "ratio = kernel / glibc throughput)\n\n");
+    if (!json)
+        printf("(utilization = peak live payload / extent of the addresses used; "
+               "ratio = kernel / glibc throughput)\n\n");
 }
 
 /* Bandwidth of one function at one size, in GB/s (best of 3). */
@@ -202,32 +215,46 @@ string_table(void)
     void *(*volatile gcpy)(void *, const void *, size_t) = memcpy;
     void *(*volatile kset)(void *, int, size_t) = kmemset;
     void *(*volatile gset)(void *, int, size_t) = memset;
-    printf("%-8s %9s %20s %20s %20s\n", "size", "", "aligned GB/s (ratio)", "dst+1 GB/s (ratio)", "");
+    if (!json)
+        printf("%-8s %9s %20s %20s %20s\n", "size", "", "aligned GB/s (ratio)", "dst+1 GB/s (ratio)", "");
     for (size_t i = 0; i < 4; i++) {
         size_t n = sizes[i];
         double kc = bandwidth(kcpy, NULL, n, dst, src), gc = bandwidth(gcpy, NULL, n, dst, src);
         double km = bandwidth(kcpy, NULL, n, dst + 1, src), gm = bandwidth(gcpy, NULL, n, dst + 1, src);
         double ks = bandwidth(NULL, kset, n, dst, src), gs = bandwidth(NULL, gset, n, dst, src);
+        if (json) {
+            printf("  \"memcpy_%zu_ratio\": \"%.2f\",\n  \"memcpy_%zu_dst1_ratio\": \"%.2f\",\n"
+                   "  \"memset_%zu_ratio\": \"%.2f\",\n", n, kc / gc, n, km / gm, n, ks / gs);
+            continue;
+        }
         printf("%-8zu memcpy  %6.1f/%6.1f (%5.2fx) %6.1f/%6.1f (%5.2fx)\n", n, kc, gc, kc / gc, km, gm, km / gm);
         printf("%-8zu memset  %6.1f/%6.1f (%5.2fx)\n", n, ks, gs, ks / gs);
     }
-    printf("(kernel/glibc GB/s, and the ratio kernel / glibc)\n");
+    if (!json)
+        printf("(kernel/glibc GB/s, and the ratio kernel / glibc)\n");
     free(src);
     free(dst);
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
+    json = argc > 1 && strcmp(argv[1], "--json") == 0;
     /* Keep glibc from returning memory to the system mid-run, which makes
      * its figures swing from run to run (TOOLCHAIN.md). */
     mallopt(M_TRIM_THRESHOLD, 256 << 20);
     mallopt(M_MMAP_THRESHOLD, 32 << 20);
     mallopt(M_TOP_PAD, 64 << 20);
-    printf("kernel heap: %zu-byte headers, first fit, poison checked; glibc %s\n\n",
-           (size_t)(REGION - (size_t)({ memory_stats_t s; heap_init(region, REGION);
-                                        memory_get_stats(&s); s.heap_free; })), gnu_get_libc_version());
+    size_t header = REGION - (size_t)({ memory_stats_t s; heap_init(region, REGION);
+                                        memory_get_stats(&s); s.heap_free; });
+    if (json)
+        printf("{\n  \"_command\": \"make measure-heap\",\n  \"glibc\": \"%s\",\n", gnu_get_libc_version());
+    else
+        printf("kernel heap: %zu-byte headers, first fit, poison checked; glibc %s\n\n", header,
+               gnu_get_libc_version());
     allocation_table();
     string_table();
+    if (json)
+        printf("  \"host_header_bytes\": \"%zu\"\n}\n", header);
     return 0;
 }

@@ -5,11 +5,22 @@
 ##@ The book
 .PHONY: book book-pdf book-html book-test figures
 BOOK_CHAPTERS := $(sort $(wildcard chapters/[0-9][0-9]-*.nw))
-BOOK_FRONT    := book/metadata.yaml book/preface.md
-BOOK_BACK     := book/appendix.md build/book/indexes.md
+BOOK_FRONT    := book/metadata.yaml book/preface.md book/design.md
+BOOK_BACK     := build/book/appendix.md build/book/indexes.md
 PANDOC_COMMON := --number-sections --toc --highlight-style=tango -f markdown+fenced_divs+bracketed_spans
 
-build/book/body.md build/book/indexes.md: $(BOOK_CHAPTERS) $(wildcard tangled/*/*) tools/book/nw2md.py
+# Numbers from the build: {{fact:KEY}} in the prose (tools/book/facts.py, HACKING.md).
+BOOK_FACTS := build/book/facts.json
+$(BOOK_FACTS): $(STAGES:%=build/chapter-%/kernel.elf) $(wildcard book/measured/*.json) tools/book/facts.py tools/expected-output.py
+	@mkdir -p $(@D)
+	@$(PYTHON) tools/book/facts.py $@
+
+# The appendix shows a real gdb session and exception report ({{fact:...}}).
+build/book/appendix.md: book/appendix.md $(BOOK_FACTS) tools/book/refs.py
+	@$(PYTHON) tools/book/refs.py book/appendix.md > $@
+
+build/book/body.md build/book/indexes.md: $(BOOK_CHAPTERS) $(wildcard tangled/*/*) tools/book/nw2md.py tools/book/refs.py \
+  book/design.md $(BOOK_FACTS) $(wildcard exercises/*/exercise.conf exercises/*/README.md)
 	@mkdir -p build/book
 	@$(PYTHON) tools/book/nw2md.py body $(BOOK_CHAPTERS) > build/book/body.md
 	@$(PYTHON) tools/book/nw2md.py indexes $(BOOK_CHAPTERS) > build/book/indexes.md
@@ -21,7 +32,14 @@ book: deps-book   ## the PDF (build/book.pdf) and HTML (build/html/) editions, w
 
 # Figures: figures/NAME.fig (and one drawn from a running kernel) -> SVG for
 # the HTML edition, PDF for the PDF edition.
-FIGURES := $(patsubst figures/%.fig,%,$(wildcard figures/*.fig)) heap-live
+# The memory-layout figures and the others with addresses or sizes are drawn
+# from the build (tools/book/layoutfig.py), never written by hand.
+GEN_FIGURES := phys-1 phys-2 phys-3 virt-3 split-coalesce frame-stack heap-grow qemu-mmap-32m
+FIGURES := $(patsubst figures/%.fig,%,$(wildcard figures/*.fig)) heap-live $(GEN_FIGURES)
+build/figures/.layout-stamp: $(BOOK_FACTS) tools/book/layoutfig.py
+	@mkdir -p $(@D)
+	@$(PYTHON) tools/book/layoutfig.py $(BOOK_FACTS) build/figures && touch $@
+$(GEN_FIGURES:%=build/figures/%.fig): build/figures/.layout-stamp ;
 figures: $(FIGURES:%=build/html/figures/%.svg) $(FIGURES:%=build/book/figures/%.pdf)   ## the diagrams, from their text sources
 build/figures/heap-live.fig: build/chapter-1/kernel.elf tools/book/heapfig.py
 	@mkdir -p $(@D)
@@ -29,7 +47,7 @@ build/figures/heap-live.fig: build/chapter-1/kernel.elf tools/book/heapfig.py
 build/html/figures/%.svg: figures/%.fig tools/book/figure.py
 	@mkdir -p $(@D)
 	@$(PYTHON) tools/book/figure.py $< $@
-build/html/figures/heap-live.svg: build/figures/heap-live.fig tools/book/figure.py
+build/html/figures/%.svg: build/figures/%.fig tools/book/figure.py
 	@mkdir -p $(@D)
 	@$(PYTHON) tools/book/figure.py $< $@
 build/book/figures/%.pdf: build/html/figures/%.svg
@@ -37,7 +55,7 @@ build/book/figures/%.pdf: build/html/figures/%.svg
 	@rsvg-convert -f pdf -o $@ $<
 
 book-pdf: build/book.pdf   ## the PDF edition only
-build/book.pdf: build/book/body.md build/book/indexes.md $(BOOK_FRONT) book/appendix.md book/header.tex figures
+build/book.pdf: build/book/body.md build/book/indexes.md $(BOOK_FRONT) build/book/appendix.md book/header.tex figures
 	@pandoc $(PANDOC_COMMON) $(BOOK_FRONT) build/book/body.md $(BOOK_BACK) -H book/header.tex \
 	  --default-image-extension=pdf --pdf-engine=pdflatex -V fontenc=T1 -o build/book/book.tex -s
 	@cd build/book && for pass in 1 2; do \
@@ -47,7 +65,7 @@ build/book.pdf: build/book/body.md build/book/indexes.md $(BOOK_FRONT) book/appe
 	@echo "book: $@ ($$(pdfinfo $@ 2>/dev/null | awk '/^Pages/ { print $$2 }') pages)"
 
 book-html: build/html/index.html   ## the HTML edition only (its emulator panels need `make runnable`)
-build/html/index.html: build/book/body.md build/book/indexes.md $(BOOK_FRONT) book/appendix.md book/book.css tools/book/htmlpost.py figures
+build/html/index.html: build/book/body.md build/book/indexes.md $(BOOK_FRONT) build/book/appendix.md book/book.css tools/book/htmlpost.py figures
 	@mkdir -p build/html
 	@cp book/book.css build/html/
 	@printf '<link rel="icon" href="data:,">\n<link rel="stylesheet" href="runnable/sarrus-panel.css">\n<script type="module" src="runnable/sarrus-panel.js"></script>\n' > build/book/head.html
@@ -59,5 +77,6 @@ build/html/index.html: build/book/body.md build/book/indexes.md $(BOOK_FRONT) bo
 
 book-test: book runnable   ## check both editions: LaTeX log, links, and the HTML in headless Chromium
 	@$(PYTHON) tools/book/check-book.py
+	@$(PYTHON) tools/book/check-numbers.py
 	@$(PYTHON) tools/serve-and-run.py build/html -- node tests/browser/book.mjs
 	@RUNNABLE_PAGE=index.html $(PYTHON) tools/serve-and-run.py build/html -- node tests/browser/runnable.mjs

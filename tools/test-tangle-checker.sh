@@ -39,9 +39,9 @@ expect_failure() {
 }
 
 expect_failure misspelled-definition "is not a file in chapters/ROOTS" \
-    "sed -i '0,/^<<console.c: kprintf>>=/s//<<console.c: kprinft>>=/' chapters/00-boot.nw"
+    "sed -i '0,/^<<console.c: kprintf>>=/s//<<console.c: kprinft>>=/' chapters/00-workbench.nw"
 expect_failure misspelled-use "undefined chunk name" \
-    "sed -i '0,/^<<console.c: kprintf>>\$/s//<<console.c: kprinft>>/' chapters/00-boot.nw"
+    "sed -i '0,/^<<console.c: kprintf>>\$/s//<<console.c: kprinft>>/' chapters/00-workbench.nw"
 expect_failure hand-edited-tangled-file "differs from a fresh tangle" \
     "echo '/* edited by hand */' >> tangled/chapter-1/console.c"
 expect_failure replaces-unknown-chunk "replaces a chunk that no earlier chapter defines" \

@@ -37,113 +37,136 @@ stays(char **p, size_t size, int line)
 }
 #define STAYS(p, size) stays(&(p), (size), __LINE__)
 
-/* Shrinking keeps the pointer; the tail goes back to the heap and merges with
- * the free block after it (two free blocks side by side fail heap_check). */
-KTEST(ex_realloc_shrink_keeps_the_pointer)
+/* krealloc(*P, SIZE) must move the block down to WHERE, the payload of the
+ * free block before it; *P becomes whatever it returned. */
+static void
+moves_down(char **p, size_t size, char *where, int line)
 {
-    char *a = kmalloc(200), *b = kmalloc(100), *c = kmalloc(8);
-    memset(a, 'a', 200);
-    kfree(b);                                       /* a, hole of 100, c, rest */
+    char *q = krealloc(*p, size);
+    if (q != where)
+        ktest_fail(__FILE__, line, "krealloc(%p, %lu) returned %p: it should grow backwards into the "
+                   "free block before it, at %p", (void *)*p, (unsigned long)size, (void *)q, (void *)where);
+    if (q)
+        *p = q;
+}
+#define MOVES_DOWN(p, size, where) moves_down(&(p), (size), (where), __LINE__)
+
+/* Grow a block whose next block is live into the free block before it: the
+ * contents move down, the pointer of the free block is returned, the surplus
+ * goes back to the heap, and the statistics stay exact. When the next block
+ * is free and large enough, growing forwards (no copy) still comes first. */
+KTEST(ex_realloc_grows_into_the_previous_block)
+{
+    char *a = kmalloc(200), *b = kmalloc(64), *c = kmalloc(8);
+    memset(b, 'b', 64);
+    kfree(a);                                       /* hole of 200, b, c live */
     memory_stats_t before = stats();
-    char *p = a;
-    STAYS(p, 40);
-    KCHECK(all(p, 'a', 40));
+    char *p = b;
+    MOVES_DOWN(p, 240, a);                          /* 200 + 32 + 64 = 296 >= 240 > 200 */
+    KCHECK(all(p, 'b', 64));
     KCHECK_EQ(heap_check(), MEM_SUCCESS);
     memory_stats_t s = stats();
-    KCHECK_EQ(s.heap_used, before.heap_used - 160); /* 200 -> 40 bytes */
-    KCHECK_EQ(s.heap_blocks, before.heap_blocks);   /* tail split off, merged with the hole */
+    KCHECK_EQ(s.heap_used, before.heap_used + 240 - 64);
+    KCHECK_EQ(s.heap_blocks, before.heap_blocks);   /* a+b merged, a 24-byte free tail split off */
     KCHECK_EQ(s.allocation_count, before.allocation_count);
-    char *t = kmalloc(128 + HEADER + 100);          /* the merged tail fits exactly */
-    KCHECK_EQ((uintptr_t)t, (uintptr_t)(a + 40 + HEADER));
+    KCHECK_EQ(s.free_count, before.free_count);
+    if (p == a)
+        memset(p, 'p', 240);                        /* all of it is the block's now */
+    KCHECK_EQ(heap_check(), MEM_SUCCESS);
+    kfree(c);                                       /* the next block is free and large: */
+    STAYS(p, 400);                                  /* forwards, in place */
+    KCHECK(all(p, 'p', 240));
+    kfree(p);
+    KCHECK_EQ(heap_check(), MEM_SUCCESS);
+}
+
+/* In a heap with no other free block, a block grows into both free
+ * neighbours together, where neither alone is large enough (a move could
+ * not succeed: no free block elsewhere holds the new size). */
+KTEST(ex_realloc_grows_into_both_neighbours)
+{
+    char *a = kmalloc(1000), *b = kmalloc(1000), *c = kmalloc(1000);
+    char *rest = kmalloc(stats().heap_free);        /* all the rest: the heap is full */
+    KCHECK(a && b && c && rest);
+    memset(b, 'b', 1000);
+    kfree(a);
+    kfree(c);                                       /* free 1000, b, free 1000, rest */
+    memory_stats_t before = stats();
+    char *p = b;
+    MOVES_DOWN(p, 2800, a);                         /* 1000+32+1000 < 2800 <= 1000+32+1000+32+1000 */
+    KCHECK(all(p, 'b', 1000));
+    KCHECK_EQ(heap_check(), MEM_SUCCESS);
+    memory_stats_t s = stats();
+    KCHECK_EQ(s.heap_used, before.heap_used + 2800 - 1000);
+    KCHECK_EQ(s.heap_blocks, before.heap_blocks - 1);   /* three blocks became two: p and a free tail */
+    KCHECK_EQ(s.allocation_count, before.allocation_count);
+    if (p == a)
+        memset(p, 'q', 2800);
+    KCHECK_EQ(heap_check(), MEM_SUCCESS);
+    kfree(p);
+    kfree(rest);
+    KCHECK_EQ(heap_check(), MEM_SUCCESS);
+}
+
+/* A shrink whose tail is too small for a block of its own (8 to 32 bytes)
+ * gives the tail to a free block after it, whose header moves down; the
+ * moved block's payload must be poison, like every free payload. With a
+ * live block after it, such a tail stays in the block. */
+KTEST(ex_realloc_gives_a_small_tail_to_the_free_next_block)
+{
+    char *a = kmalloc(64), *b = kmalloc(64), *c = kmalloc(8);
+    kfree(b);                                       /* a, hole of 64, c */
+    memset(a, 'a', 64);
+    memory_stats_t before = stats();
+    STAYS(a, 56);                                   /* 8 bytes to the hole */
+    KCHECK_EQ(heap_check(), MEM_SUCCESS);
+    KCHECK_EQ(stats().heap_used, before.heap_used - 8);
+    KCHECK_EQ(stats().heap_free, before.heap_free + 8);
+    STAYS(a, 24);                                   /* 32 more: the header moves past its old place */
+    KCHECK_EQ(heap_check(), MEM_SUCCESS);
+    memory_stats_t s = stats();
+    KCHECK_EQ(s.heap_used, before.heap_used - 40);
+    KCHECK_EQ(s.heap_free, before.heap_free + 40);
+    KCHECK_EQ(s.heap_blocks, before.heap_blocks);
+    KCHECK(all(a, 'a', 24));
+    char *t = kmalloc(64 + 40);                     /* the hole holds 104 bytes now, exactly */
+    KCHECK_EQ((uintptr_t)t, (uintptr_t)(a + 24 + HEADER));
+    memory_stats_t live = stats();
+    STAYS(a, 8);                                    /* t is live: the 16 bytes stay in a */
+    KCHECK_EQ(stats().heap_used, live.heap_used);
+    KCHECK_EQ(heap_check(), MEM_SUCCESS);
     kfree(t);
-    kfree(p);
+    kfree(a);
     kfree(c);
     KCHECK_EQ(heap_check(), MEM_SUCCESS);
 }
 
-/* Growing into a free next block keeps the pointer and the contents; so does
- * growing into the free rest of the heap. */
-KTEST(ex_realloc_grows_into_a_free_neighbour)
+/* Growing backwards checks the poison of the free block it takes (a write
+ * after free is reported, MEM_CORRUPT) and leaves no stale header behind (the
+ * old pointer is no block any more); a krealloc that fits nowhere changes
+ * nothing. */
+KTEST(ex_realloc_backwards_checks_its_neighbour)
 {
-    char *a = kmalloc(64), *b = kmalloc(64), *c = kmalloc(8);
-    memset(a, 'a', 64);
-    kfree(b);
-    memory_stats_t before = stats();
-    char *p = a;
-    STAYS(p, 150);                                  /* 64 + 32 + 64 = 160 >= 152 */
-    KCHECK(all(p, 'a', 64));
-    memset(p, 'b', 150);                            /* all of it is the block's now */
+    char *a = kmalloc(100), *b = kmalloc(100), *c = kmalloc(8);
+    memset(b, 'b', 100);
+    kfree(a);
+    a[0] = 'X';                                     /* the bug: a write after free */
+    unsigned errors = heap_error_count();
+    char *p = b;
+    MOVES_DOWN(p, 150, a);
+    KCHECK_EQ(heap_last_error(), MEM_CORRUPT);
+    KCHECK_EQ(heap_error_count(), errors + 1);
+    KCHECK(all(p, 'b', 100));
     KCHECK_EQ(heap_check(), MEM_SUCCESS);
-    KCHECK_EQ(stats().heap_blocks, before.heap_blocks - 1);
-    KCHECK_EQ(stats().allocation_count, before.allocation_count);
-    char *z = kmalloc(16);                          /* after c: the rest of the heap follows */
-    memset(z, 'z', 16);
-    char *q = z;
-    STAYS(q, 5000);
-    KCHECK(all(q, 'z', 16));
-    memset(q, 'y', 5000);
-    KCHECK_EQ(heap_check(), MEM_SUCCESS);
-    kfree(q);
-    kfree(p);
-    kfree(c);
-    KCHECK_EQ(heap_check(), MEM_SUCCESS);
-}
-
-/* In place while the free neighbour is large enough; when the next block is
- * live, a new block, a copy of everything, and the old block freed. A failed
- * krealloc leaves the block alone. */
-KTEST(ex_realloc_moves_only_when_it_must)
-{
-    char *a = kmalloc(64), *b = kmalloc(64), *c = kmalloc(8);
-    kfree(b);
-    memset(a, 'x', 64);
-    char *p = a;
-    STAYS(p, 100);                                  /* the free neighbour suffices */
-    memset(p + 64, 'y', 36);
-    memory_stats_t before = stats();
-    char *d = krealloc(p, 400);                     /* c is live: must move */
-    KCHECK(d != NULL && d != p);
-    KCHECK(d && all(d, 'x', 64) && all(d + 64, 'y', 36));
-    KCHECK_EQ(stats().allocation_count, before.allocation_count);   /* moved, not new */
-    KCHECK_EQ(heap_check(), MEM_SUCCESS);
-    char *e = kmalloc(100);                         /* the old place is free again */
-    KCHECK_EQ((uintptr_t)e, (uintptr_t)p);
-    KCHECK(krealloc(d, (size_t)-1) == NULL);
+    kfree(b);                                       /* b's old header must be gone */
     KCHECK_EQ(heap_last_error(), MEM_INVALID);
-    KCHECK(d && all(d, 'x', 64));                   /* a failed krealloc keeps the block */
-    char *big = kmalloc(30000);                     /* d's live neighbour, half the heap */
-    KCHECK(big != NULL);
-    KCHECK(krealloc(d, 40000) == NULL);             /* neither in place nor elsewhere */
-    KCHECK_EQ(heap_last_error(), MEM_OUT_OF_MEM);
-    KCHECK(d && all(d, 'x', 64) && all(d + 64, 'y', 36));
-    KCHECK_EQ(heap_check(), MEM_SUCCESS);
-    kfree(big);
-    kfree(e);
-    kfree(d);
-    kfree(c);
-    KCHECK_EQ(heap_check(), MEM_SUCCESS);
-}
-
-/* A change smaller than a block leaves the block whole; a shrink that can
- * split does, and growing back takes the tail in again. */
-KTEST(ex_realloc_small_changes_stay_in_place)
-{
-    char *a = kmalloc(64), *b = kmalloc(8);
-    memset(a, 'a', 64);
     memory_stats_t before = stats();
-    STAYS(a, 56);                                   /* 8 bytes: no room for a block */
+    KCHECK(krealloc(p, before.heap_free + 8) == NULL);  /* neither around it nor elsewhere */
+    KCHECK_EQ(heap_last_error(), MEM_OUT_OF_MEM);
     KCHECK_EQ(stats().heap_blocks, before.heap_blocks);
     KCHECK_EQ(stats().heap_used, before.heap_used);
-    STAYS(a, 64);
-    STAYS(a, 1);                                    /* 8 + a 24-byte free tail */
-    KCHECK_EQ(stats().heap_blocks, before.heap_blocks + 1);
-    KCHECK_EQ(stats().heap_used, before.heap_used - 56);
-    KCHECK_EQ(heap_check(), MEM_SUCCESS);
-    STAYS(a, 64);                                   /* takes its tail back */
-    KCHECK(a[0] == 'a');
-    KCHECK_EQ(stats().heap_blocks, before.heap_blocks);
-    KCHECK_EQ(heap_check(), MEM_SUCCESS);
-    kfree(a);
-    kfree(b);
+    KCHECK(all(p, 'b', 100));
+    kfree(p);
+    kfree(c);
     KCHECK_EQ(heap_check(), MEM_SUCCESS);
 }

@@ -26,6 +26,9 @@ import re
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import refs  # noqa: E402  {{fact:KEY}}, @ex:ID, {{exercises: ...}} (tools/book/refs.py)
+
 REPLACES = " [replaces]"
 
 
@@ -99,14 +102,21 @@ def links(nums):
 
 
 def main():
+    global TRAPS
+    TRAPS = traps()
     part = sys.argv[1]                          # "body" or "indexes"
     files = sorted(sys.argv[2:])
-    chunks = parse(markup(files))
+    chunks = parse(markup(files))               # in tangle order
+    # A chapter file that opens with \appendix (chapters/00-workbench.nw) is
+    # tangled where its name sorts but woven after the last chapter.
+    appendix = {f for f in files if is_appendix(f)}
+    tangle_order = [c for c in chunks if c["kind"] == "code"]
+    chunks = [c for c in chunks if c["file"] not in appendix] + [c for c in chunks if c["file"] in appendix]
     code = [c for c in chunks if c["kind"] == "code"]
     for i, c in enumerate(code, 1):
         c["num"] = i
     defs, uses = collections.defaultdict(list), collections.defaultdict(list)
-    for c in code:
+    for c in tangle_order:
         defs[base(c["name"])].append(c["num"])
         for kind, arg in c["parts"]:
             if kind == "use" and c["num"] not in uses[arg]:
@@ -115,7 +125,7 @@ def main():
     chapter = None
     for c in chunks:
         if c["kind"] == "docs":
-            text = docs_markdown(c)
+            text = number_traps(refs.resolve(docs_markdown(c), c["file"], files), c["file"])   # facts, exercises, traps
             if c["file"] != chapter:
                 chapter = c["file"]
                 text = "\n\n" + add_panel(text, chapter)
@@ -138,6 +148,35 @@ def number_figures(text):
     return re.sub(r"@fig:([\w-]+)", lambda m: f"[Figure {number.get(m.group(1), '??')}](#fig:{m.group(1)})", text)
 
 
+def is_appendix(path):
+    with open(path) as f:
+        return "\\appendix" in f.read(200)
+
+
+DESIGN = "book/design.md"       # the design overview: its numbered list of traps
+
+
+def traps():
+    """{id: number} of the traps `N. []{#trap:ID}` listed in DESIGN, which
+    must be numbered 1, 2, ... in order."""
+    found = re.findall(r"^ *(\d+)\. +\[\]\{#trap:([\w-]+)\}", open(DESIGN).read(), re.M)
+    for i, (n, name) in enumerate(found, 1):
+        if int(n) != i:
+            sys.exit(f"nw2md: {DESIGN}: trap {name} is numbered {n}, but it is the {i}th")
+    return {name: i for i, (n, name) in enumerate(found, 1)}
+
+
+def number_traps(text, path):
+    """@trap:ID becomes "trap N", linked to the trap in the design overview;
+    an ID the overview does not list stops the build."""
+    def ref(m):
+        number = TRAPS.get(m.group(1))
+        if number is None:
+            sys.exit(f"nw2md: {path}: unknown trap @trap:{m.group(1)} (the traps are listed in {DESIGN})")
+        return f"[trap {number}](#trap:{m.group(1)})"
+    return re.sub(r"@trap:([\w]+(?:-[\w]+)*)", ref, text) if "@trap:" in text else text
+
+
 def chapter_number(path):
     m = re.match(r"(\d\d)-", os.path.basename(path))
     return int(m.group(1)) if m else 0
@@ -147,6 +186,8 @@ def add_panel(text, path):
     """After the chapter's title, the HTML edition's "boot stage N" panel."""
     n = chapter_number(path)
     title, _, rest = text.partition("\n")
+    if is_appendix(path):
+        return text
     if n == 0:                  # the prologue is chapter 0 (numbers in the PDF)
         return "```{=latex}\n\\setcounter{chapter}{-1}\n```\n\n" + text
     panel = (f'\n\n```{{=html}}\n<div class="sarrus-boot" data-stage="{n}"></div>\n```\n')
@@ -172,7 +213,7 @@ def code_markdown(c, defs, uses):
     b = base(name)
     first = defs[b][0]
     if name.endswith(REPLACES):
-        earlier = [n for n in defs[b] if n < num]
+        earlier = defs[b][: defs[b].index(num)]        # earlier in tangle order
         sign = f"≡ *(replaces {links(earlier)})*"
     else:
         sign = "≡" if num == first else f"+≡ *(continues {links([first])})*"
