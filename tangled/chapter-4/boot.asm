@@ -1,9 +1,9 @@
-%line 284+1 chapters/00-boot.nw
+%line 242+1 chapters/00-boot.nw
 ; boot.asm: the multiboot header and the first instructions the kernel runs.
 bits 32
-%line 263+1 chapters/03-vmm.nw
+%line 269+1 chapters/03-vmm.nw
 KERNEL_VIRTUAL_BASE equ 0xC0000000  ; as in kernel.h and kernel.ld
-%line 223+1 chapters/00-boot.nw
+%line 181+1 chapters/00-boot.nw
 MB_HEADER_MAGIC equ 0x1BADB002
 MB_PAGE_ALIGN   equ 1 << 0          ; load modules on page boundaries
 MB_MEMORY_INFO  equ 1 << 1          ; give us mem_* and the memory map
@@ -14,7 +14,7 @@ align 4
     dd MB_HEADER_MAGIC
     dd MB_FLAGS
     dd -(MB_HEADER_MAGIC + MB_FLAGS)    ; the three words sum to 0
-%line 424+1 chapters/03-vmm.nw
+%line 431+1 chapters/03-vmm.nw
 KERNEL_STACK_SIZE equ 16384
 
 section .bss
@@ -25,7 +25,7 @@ stack_guard:
 stack_bottom:
     resb KERNEL_STACK_SIZE
 stack_top:
-%line 352+1 chapters/03-vmm.nw
+%line 359+1 chapters/03-vmm.nw
 section .data
 align 4096
 boot_page_directory:
@@ -37,7 +37,7 @@ boot_page_directory:
 %assign i i + 1
 %endrep
     times 1024 - (KERNEL_VIRTUAL_BASE >> 22) - 64 dd 0
-%line 382+1 chapters/03-vmm.nw
+%line 389+1 chapters/03-vmm.nw
 section .boot progbits alloc exec nowrite align=16
 global _start
 extern kmain
@@ -65,5 +65,5 @@ higher_half:
     cli
     hlt
     jmp .halt
-%line 290+1 chapters/00-boot.nw
+%line 248+1 chapters/00-boot.nw
 section .note.GNU-stack noalloc noexec nowrite progbits

@@ -1,9 +1,9 @@
-#line 800 "chapters/00-boot.nw"
+#line 415 "chapters/00-workbench.nw"
 /* console.c: the serial port, the VGA text screen, and kprintf. */
 #include "kernel.h"
 #include "x86.h"
 
-#line 440 "chapters/00-boot.nw"
+#line 70 "chapters/00-workbench.nw"
 #define COM1            0x3F8
 #define COM_DATA        0       /* receive / transmit buffer */
 #define COM_INT_ENABLE  1
@@ -27,7 +27,7 @@ serial_init(void)
     outb(COM1 + COM_FIFO_CTRL, 0xC7);       /* enable and clear the FIFOs */
     outb(COM1 + COM_MODEM_CTRL, 0x03);      /* DTR and RTS */
 }
-#line 470 "chapters/00-boot.nw"
+#line 100 "chapters/00-workbench.nw"
 static void
 serial_putc(char c)
 {
@@ -47,7 +47,7 @@ serial_getc(void)
         return -1;
     return inb(COM1 + COM_DATA);
 }
-#line 501 "chapters/00-boot.nw"
+#line 131 "chapters/00-workbench.nw"
 #define VGA_COLS   80
 #define VGA_ROWS   25
 #define VGA_COLOR  0x07             /* light grey on black */
@@ -64,7 +64,7 @@ vga_scroll(void)
         vga[i] = VGA_COLOR << 8 | ' ';
     vga_row = VGA_ROWS - 1;
 }
-#line 520 "chapters/00-boot.nw"
+#line 150 "chapters/00-workbench.nw"
 static void
 vga_putc(char c)
 {
@@ -92,7 +92,7 @@ vga_clear(void)
         vga[i] = VGA_COLOR << 8 | ' ';
     vga_row = vga_col = 0;
 }
-#line 556 "chapters/00-boot.nw"
+#line 186 "chapters/00-workbench.nw"
 static char *capture_buf;
 static size_t capture_size, capture_len;
 
@@ -129,7 +129,7 @@ console_getc(void)
 {
     return serial_getc();
 }
-#line 620 "chapters/00-boot.nw"
+#line 235 "chapters/00-workbench.nw"
 struct sink {
     char *buf;          /* NULL: write to the console */
     size_t size, len;   /* len counts every byte, even those that did not fit */
@@ -144,7 +144,7 @@ sink_putc(struct sink *s, char c)
         s->buf[s->len] = c;
     s->len++;
 }
-#line 641 "chapters/00-boot.nw"
+#line 256 "chapters/00-workbench.nw"
 static void
 put_number(struct sink *s, unsigned long long v, unsigned base, bool upper,
            bool negative, int width, bool zero_pad, bool left)
@@ -168,7 +168,7 @@ put_number(struct sink *s, unsigned long long v, unsigned base, bool upper,
     for (; left && width > len; width--)
         sink_putc(s, ' ');
 }
-#line 667 "chapters/00-boot.nw"
+#line 282 "chapters/00-workbench.nw"
 static void
 put_string(struct sink *s, const char *str, int width, bool left)
 {
@@ -184,7 +184,7 @@ put_string(struct sink *s, const char *str, int width, bool left)
     for (; left && width > len; width--)
         sink_putc(s, ' ');
 }
-#line 689 "chapters/00-boot.nw"
+#line 304 "chapters/00-workbench.nw"
 static void
 format(struct sink *s, const char *fmt, va_list ap)
 {
@@ -197,7 +197,7 @@ format(struct sink *s, const char *fmt, va_list ap)
         bool left = false, zero_pad = false;
         int width = 0, longs = 0;
         
-#line 707 "chapters/00-boot.nw"
+#line 322 "chapters/00-workbench.nw"
 for (;; fmt++) {
     if (*fmt == '-')
         left = true;
@@ -211,9 +211,9 @@ while (*fmt >= '0' && *fmt <= '9')
 for (; *fmt == 'l' || *fmt == 'z'; fmt++)
     longs += *fmt == 'l' ? 1 : (sizeof(size_t) > sizeof(int) ? 2 : 0);
 zero_pad = zero_pad && !left;
-#line 701 "chapters/00-boot.nw"
+#line 316 "chapters/00-workbench.nw"
         
-#line 727 "chapters/00-boot.nw"
+#line 342 "chapters/00-workbench.nw"
 unsigned long long u;
 long long d;
 switch (*fmt) {
@@ -247,10 +247,10 @@ default:                        /* unknown: print it as written */
     if (!*fmt)
         fmt--;
 }
-#line 702 "chapters/00-boot.nw"
+#line 317 "chapters/00-workbench.nw"
     }
 }
-#line 767 "chapters/00-boot.nw"
+#line 382 "chapters/00-workbench.nw"
 int
 kvprintf(const char *fmt, va_list ap)
 {

@@ -1,4 +1,4 @@
-#line 1307 "chapters/00-boot.nw"
+#line 912 "chapters/00-workbench.nw"
 /* cpu.c: segments, exceptions, exception reports, panic. */
 #include "kernel.h"
 #include "x86.h"
@@ -6,7 +6,7 @@
 uint32_t probe_last_cr2;
 void cpu_init(void);
 
-#line 835 "chapters/00-boot.nw"
+#line 450 "chapters/00-workbench.nw"
 #define GDT_ACCESS_CODE  0x9A   /* present, ring 0, code, readable */
 #define GDT_ACCESS_DATA  0x92   /* present, ring 0, data, writable */
 #define GDT_FLAGS_32BIT  0xC    /* 4 KiB granularity, 32-bit operands */
@@ -22,7 +22,7 @@ gdt_entry(uint32_t base, uint32_t limit, uint8_t access, uint8_t flags)
     e |= (uint64_t)(base >> 24) << 56;
     return e;
 }
-#line 861 "chapters/00-boot.nw"
+#line 476 "chapters/00-workbench.nw"
 static uint64_t gdt[3];
 
 struct table_pointer {          /* the operand of lgdt and lidt */
@@ -41,7 +41,7 @@ gdt_init(void)
     struct table_pointer p = { sizeof(gdt) - 1, (uint32_t)(uintptr_t)gdt };
     gdt_load(&p, SEG_KCODE, SEG_KDATA);
 }
-#line 1004 "chapters/00-boot.nw"
+#line 621 "chapters/00-workbench.nw"
 struct idt_gate {
     uint16_t offset_low;
     uint16_t selector;
@@ -68,7 +68,7 @@ idt_init(void)
     struct table_pointer p = { sizeof(idt) - 1, (uint32_t)(uintptr_t)idt };
     idt_load(&p);
 }
-#line 1274 "chapters/00-boot.nw"
+#line 889 "chapters/00-workbench.nw"
 struct probe_entry {
     uint32_t insn, fixup;
 };
@@ -89,7 +89,7 @@ probe_fixup(struct trapframe *tf)
     }
     return false;
 }
-#line 1138 "chapters/00-boot.nw"
+#line 760 "chapters/00-workbench.nw"
 struct ksym {
     uint32_t addr;
     const char *name;
@@ -116,7 +116,7 @@ ksym_lookup(uintptr_t addr, uintptr_t *offset)
     *offset = addr - ksyms[lo - 1].addr;
     return ksyms[lo - 1].name;
 }
-#line 1167 "chapters/00-boot.nw"
+#line 789 "chapters/00-workbench.nw"
 void
 print_address(const char *prefix, uint32_t addr)
 {
@@ -127,7 +127,7 @@ print_address(const char *prefix, uint32_t addr)
     else
         kprintf("%s%p\n", prefix, (void *)(uintptr_t)addr);
 }
-#line 1063 "chapters/00-boot.nw"
+#line 685 "chapters/00-workbench.nw"
 static const char *const exception_names[32] = {
     "divide error (#DE)", "debug (#DB)", "non-maskable interrupt",
     "breakpoint (#BP)", "overflow (#OF)", "bound range exceeded (#BR)",
@@ -140,7 +140,7 @@ static const char *const exception_names[32] = {
     "reserved", "reserved", "hypervisor injection", "VMM communication (#VC)",
     "security (#SX)", "reserved",
 };
-#line 1078 "chapters/00-boot.nw"
+#line 700 "chapters/00-workbench.nw"
 void
 trap_report(const struct trapframe *tf)
 {
@@ -155,13 +155,13 @@ trap_report(const struct trapframe *tf)
     kprintf("    cr0 0x%08x  cr2 0x%08x  cr3 0x%08x\n",
             read_cr0(), read_cr2(), read_cr3());
     
-#line 922 "chapters/03-vmm.nw"
+#line 930 "chapters/03-vmm.nw"
 if (tf->vector == 14)
     page_fault_explain(read_cr2(), tf->error_code);
-#line 1092 "chapters/00-boot.nw"
+#line 714 "chapters/00-workbench.nw"
     backtrace(tf->ebp);
 }
-#line 1108 "chapters/00-boot.nw"
+#line 730 "chapters/00-workbench.nw"
 extern char stack_bottom[], stack_top[];
 
 void
@@ -176,7 +176,7 @@ backtrace(uint32_t ebp)
         ebp = frame[0];
     }
 }
-#line 1192 "chapters/00-boot.nw"
+#line 807 "chapters/00-workbench.nw"
 void trap(struct trapframe *tf);
 
 void
@@ -189,7 +189,7 @@ trap(struct trapframe *tf)
     panic("trap: unexpected CPU exception %u at eip %p",
           tf->vector, (void *)(uintptr_t)tf->eip);
 }
-#line 1357 "chapters/00-boot.nw"
+#line 939 "chapters/00-workbench.nw"
 #define QEMU_DEBUG_EXIT_PORT 0xF4
 
 void
@@ -219,7 +219,7 @@ panic(const char *fmt, ...)
     qemu_exit(QEMU_EXIT_FAILURE);
 }
 
-#line 1322 "chapters/00-boot.nw"
+#line 927 "chapters/00-workbench.nw"
 /* Load the kernel's own GDT and IDT.  Call once, before anything can fault. */
 void
 cpu_init(void)

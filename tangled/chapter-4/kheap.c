@@ -1,9 +1,9 @@
-#line 1018 "chapters/01-heap.nw"
+#line 1260 "chapters/01-heap.nw"
 /* kheap.c: the kernel heap: first fit over an address-ordered block list. */
 #include "kheap.h"
 #include "kstring.h"
 
-#line 145 "chapters/01-heap.nw"
+#line 368 "chapters/01-heap.nw"
 typedef struct heap_block {
     uint32_t magic;             /* HEAP_MAGIC_ALLOC or HEAP_MAGIC_FREE */
     uint32_t checksum;          /* over magic, size, next and prev */
@@ -18,7 +18,7 @@ typedef struct heap_block {
 #define HDR sizeof(heap_block_t)
 _Static_assert(sizeof(heap_block_t) % HEAP_ALIGN == 0,
                "the header must keep payloads HEAP_ALIGN-aligned");
-#line 211 "chapters/01-heap.nw"
+#line 434 "chapters/01-heap.nw"
 static struct {
     uintptr_t start, end;       /* the region [start, end) */
     heap_block_t *first;
@@ -27,11 +27,11 @@ static struct {
     int last_error;
     unsigned errors;
     
-#line 812 "chapters/03-vmm.nw"
+#line 819 "chapters/03-vmm.nw"
 bool growing;               /* chapter 3: inside heap_grow */
-#line 219 "chapters/01-heap.nw"
+#line 442 "chapters/01-heap.nw"
 } heap;
-#line 1037 "chapters/01-heap.nw"
+#line 1279 "chapters/01-heap.nw"
 static void *heap_error(int code, const heap_block_t *site, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static size_t heap_limit(void);
@@ -41,7 +41,7 @@ static size_t largest_free(void);
 static void grow_into_next(heap_block_t *b, size_t need);
 static void shrink(heap_block_t *b, size_t size);
 static int check_failed(const heap_block_t *b, const char *why);
-#line 901 "chapters/03-vmm.nw"
+#line 908 "chapters/03-vmm.nw"
 static bool heap_grow(size_t need);
 static void heap_extend(size_t bytes);
 #line 904 "chapters/04-slab.nw"
@@ -51,7 +51,7 @@ static void heap_extend(size_t bytes);
 #define kcalloc_at   heap_calloc_at
 #define krealloc_at  heap_realloc_at
 #define kfree_at     heap_free_at
-#line 184 "chapters/01-heap.nw"
+#line 407 "chapters/01-heap.nw"
 static void *
 payload_of(heap_block_t *b)
 {
@@ -70,7 +70,7 @@ end_of(const heap_block_t *b)
 {
     return (uintptr_t)b + HDR + b->size;
 }
-#line 245 "chapters/01-heap.nw"
+#line 484 "chapters/01-heap.nw"
 static uint32_t
 checksum_of(const heap_block_t *b)
 {
@@ -86,7 +86,7 @@ seal(heap_block_t *b)
 {
     b->checksum = checksum_of(b);
 }
-#line 288 "chapters/01-heap.nw"
+#line 527 "chapters/01-heap.nw"
 static bool
 in_heap(const void *p)
 {
@@ -110,7 +110,7 @@ block_valid(const heap_block_t *b)
         return false;
     return true;
 }
-#line 321 "chapters/01-heap.nw"
+#line 560 "chapters/01-heap.nw"
 static void *
 heap_error(int code, const heap_block_t *site, const char *fmt, ...)
 {
@@ -157,7 +157,7 @@ heap_error_slot(void)
 {
     return &heap.last_error;
 }
-#line 361 "chapters/01-heap.nw"
+#line 600 "chapters/01-heap.nw"
 static void
 poison(void *p, size_t n)
 {
@@ -174,7 +174,7 @@ first_unpoisoned(const void *p, size_t n)
         i++;
     return i;
 }
-#line 387 "chapters/01-heap.nw"
+#line 626 "chapters/01-heap.nw"
 void
 heap_init(void *start, size_t size)
 {
@@ -191,15 +191,15 @@ heap_init(void *start, size_t size)
     seal(heap.first);
     poison(payload_of(heap.first), heap.first->size);
     
-#line 433 "chapters/01-heap.nw"
+#line 672 "chapters/01-heap.nw"
 heap.stats = (memory_stats_t){ 0 };
 heap.stats.heap_size = (uint32_t)size;
 heap.stats.heap_free = (uint32_t)heap.first->size;
 heap.blocks = 1;
 heap.last_error = MEM_SUCCESS;
-#line 403 "chapters/01-heap.nw"
+#line 642 "chapters/01-heap.nw"
 }
-#line 462 "chapters/01-heap.nw"
+#line 701 "chapters/01-heap.nw"
 void
 memory_init(void)
 {
@@ -207,7 +207,7 @@ memory_init(void)
     kprintf("heap: %u KiB at physical 0x%08x, %u-byte headers, %u-byte alignment\n",
             INITIAL_HEAP_SIZE / 1024, HEAP_START, (unsigned)HDR, HEAP_ALIGN);
 }
-#line 820 "chapters/03-vmm.nw"
+#line 827 "chapters/03-vmm.nw"
 /* Add at least NEED payload bytes at the end of the heap with fresh pages.
  * False, with the heap unchanged, if there are no frames (or no room). */
 static bool
@@ -223,7 +223,7 @@ heap_grow(size_t need)
         heap_extend(bytes);
     return ok;
 }
-#line 842 "chapters/03-vmm.nw"
+#line 849 "chapters/03-vmm.nw"
 static heap_block_t *
 last_block(void)
 {
@@ -252,7 +252,7 @@ heap_extend(size_t bytes)
     }
     seal(last);
 }
-#line 880 "chapters/03-vmm.nw"
+#line 887 "chapters/03-vmm.nw"
 size_t
 heap_trim(void)
 {
@@ -271,7 +271,7 @@ heap_trim(void)
     heap.stats.heap_free -= (uint32_t)bytes;
     return bytes;
 }
-#line 441 "chapters/01-heap.nw"
+#line 680 "chapters/01-heap.nw"
 void
 memory_get_stats(memory_stats_t *stats)
 {
@@ -279,11 +279,11 @@ memory_get_stats(memory_stats_t *stats)
     stats->heap_blocks = heap.blocks;
     stats->heap_errors = heap.errors;
     
-#line 547 "chapters/02-pmm.nw"
+#line 553 "chapters/02-pmm.nw"
 pmm_fill_stats(stats);
-#line 448 "chapters/01-heap.nw"
+#line 687 "chapters/01-heap.nw"
 }
-#line 493 "chapters/01-heap.nw"
+#line 732 "chapters/01-heap.nw"
 /* SIZE rounded up to HEAP_ALIGN, or 0 (with an error) if it can never fit. */
 static size_t
 request_size(size_t size, const char *who)
@@ -295,16 +295,16 @@ request_size(size_t size, const char *who)
     }
     return ALIGN_UP(size, (size_t)HEAP_ALIGN);
 }
-#line 511 "chapters/01-heap.nw"
+#line 750 "chapters/01-heap.nw"
 static size_t
 heap_limit(void)
 {
     
-#line 816 "chapters/03-vmm.nw"
+#line 823 "chapters/03-vmm.nw"
 return HEAP_VIRTUAL_MAX - PAGE_SIZE;        /* the last page is a guard */
-#line 515 "chapters/01-heap.nw"
+#line 754 "chapters/01-heap.nw"
 }
-#line 531 "chapters/01-heap.nw"
+#line 771 "chapters/01-heap.nw"
 /* The first free block with at least SIZE payload bytes, or NULL. Sets
  * *CORRUPT if the walk met a block that is not valid. */
 static heap_block_t *
@@ -322,7 +322,7 @@ first_fit(size_t size, bool *corrupt)
     }
     return NULL;
 }
-#line 557 "chapters/01-heap.nw"
+#line 797 "chapters/01-heap.nw"
 /* Cut B down to SIZE payload bytes; the rest becomes a free block after it. */
 static void
 split(heap_block_t *b, size_t size)
@@ -346,7 +346,7 @@ split(heap_block_t *b, size_t size)
     seal(b);
     heap.blocks++;
 }
-#line 591 "chapters/01-heap.nw"
+#line 831 "chapters/01-heap.nw"
 void *
 kmalloc_at(size_t size, const char *file, int line)
 {
@@ -359,7 +359,7 @@ kmalloc_at(size_t size, const char *file, int line)
     bool corrupt = false;
     heap_block_t *b = first_fit(need, &corrupt);
     
-#line 793 "chapters/03-vmm.nw"
+#line 800 "chapters/03-vmm.nw"
 if (!b && !corrupt && heap_grow(need))
     b = first_fit(need, &corrupt);
 if (!b) {
@@ -368,11 +368,11 @@ if (!b) {
                    "largest free block %lu)", (unsigned long)size, (unsigned long)largest_free());
     return NULL;
 }
-#line 603 "chapters/01-heap.nw"
+#line 843 "chapters/01-heap.nw"
     check_poison(b, need);
     return take(b, size, need, file, line);
 }
-#line 609 "chapters/01-heap.nw"
+#line 849 "chapters/01-heap.nw"
 static void
 check_poison(heap_block_t *b, size_t n)
 {
@@ -382,7 +382,7 @@ check_poison(heap_block_t *b, size_t n)
                    "(byte %lu is 0x%02x, not the poison 0x%02x)", payload_of(b),
                    (unsigned long)bad, ((uint8_t *)payload_of(b))[bad], HEAP_POISON);
 }
-#line 621 "chapters/01-heap.nw"
+#line 861 "chapters/01-heap.nw"
 /* Turn free block B into an allocation of SIZE bytes (NEED rounded). */
 static void *
 take(heap_block_t *b, size_t size, size_t need, const char *file, int line)
@@ -400,7 +400,7 @@ take(heap_block_t *b, size_t size, size_t need, const char *file, int line)
     heap.stats.allocation_count++;
     return payload_of(b);
 }
-#line 654 "chapters/01-heap.nw"
+#line 894 "chapters/01-heap.nw"
 static size_t
 largest_free(void)
 {
@@ -410,7 +410,7 @@ largest_free(void)
             largest = b->size;
     return largest;
 }
-#line 679 "chapters/01-heap.nw"
+#line 919 "chapters/01-heap.nw"
 /* The live block whose payload is P; NULL, with an error, if there is none. */
 static heap_block_t *
 checked_block(void *p, const char *who, const char *file, int line)
@@ -430,7 +430,7 @@ checked_block(void *p, const char *who, const char *file, int line)
         return heap_error(MEM_INVALID, b, "%s: double free of %p (called at %s:%d)", who, p, file, line);
     return b;
 }
-#line 724 "chapters/01-heap.nw"
+#line 964 "chapters/01-heap.nw"
 /* Block B absorbs the (free) block after it. */
 static void
 merge_with_next(heap_block_t *b)
@@ -454,7 +454,7 @@ mergeable(heap_block_t *b)
 {
     return b && block_valid(b) && b->magic == HEAP_MAGIC_FREE;
 }
-#line 755 "chapters/01-heap.nw"
+#line 995 "chapters/01-heap.nw"
 void
 kfree_at(void *p, const char *file, int line)
 {
@@ -475,7 +475,7 @@ kfree_at(void *p, const char *file, int line)
     if (mergeable(b->prev))
         merge_with_next(b->prev);
 }
-#line 790 "chapters/01-heap.nw"
+#line 1032 "chapters/01-heap.nw"
 void *
 krealloc_at(void *p, size_t size, const char *file, int line)
 {
@@ -498,7 +498,7 @@ krealloc_at(void *p, size_t size, const char *file, int line)
         return p;
     }
     
-#line 816 "chapters/01-heap.nw"
+#line 1058 "chapters/01-heap.nw"
 void *q = kmalloc_at(size, file, line);
 if (!q)
     return NULL;
@@ -507,9 +507,9 @@ kfree_at(p, file, line);
 heap.stats.allocation_count--;          /* one block moved: not a new allocation */
 heap.stats.free_count--;
 return q;
-#line 812 "chapters/01-heap.nw"
+#line 1054 "chapters/01-heap.nw"
 }
-#line 835 "chapters/01-heap.nw"
+#line 1077 "chapters/01-heap.nw"
 /* Block B absorbs the free block after it, to hold at least NEED bytes. */
 static void
 grow_into_next(heap_block_t *b, size_t need)
@@ -527,7 +527,7 @@ grow_into_next(heap_block_t *b, size_t need)
     seal(b);
     heap.blocks--;
 }
-#line 859 "chapters/01-heap.nw"
+#line 1101 "chapters/01-heap.nw"
 static void
 shrink(heap_block_t *b, size_t size)
 {
@@ -542,7 +542,7 @@ shrink(heap_block_t *b, size_t size)
     if (mergeable(tail->next))
         merge_with_next(tail);
 }
-#line 882 "chapters/01-heap.nw"
+#line 1124 "chapters/01-heap.nw"
 void *
 kcalloc_at(size_t n, size_t size, const char *file, int line)
 {
@@ -554,7 +554,7 @@ kcalloc_at(size_t n, size_t size, const char *file, int line)
         memset(p, 0, n * size);
     return p;
 }
-#line 916 "chapters/01-heap.nw"
+#line 1158 "chapters/01-heap.nw"
 int
 heap_check(void)
 {
@@ -565,7 +565,7 @@ heap_check(void)
         if (!block_valid(b))
             return check_failed(b, "the header is corrupt or its links are inconsistent");
         
-#line 934 "chapters/01-heap.nw"
+#line 1176 "chapters/01-heap.nw"
 if (b->magic == HEAP_MAGIC_FREE) {
     if (prev && prev->magic == HEAP_MAGIC_FREE)
         return check_failed(b, "two free blocks are next to each other (a missed merge)");
@@ -575,25 +575,25 @@ if (b->magic == HEAP_MAGIC_FREE) {
 } else {
     used += b->size;
 }
-#line 926 "chapters/01-heap.nw"
+#line 1168 "chapters/01-heap.nw"
         blocks++;
     }
     
-#line 946 "chapters/01-heap.nw"
+#line 1188 "chapters/01-heap.nw"
 if (!heap.first || blocks != heap.blocks || used != heap.stats.heap_used ||
     free != heap.stats.heap_free || used + free + blocks * HDR != heap.stats.heap_size)
     return check_failed(NULL, "the statistics disagree with the blocks");
-#line 929 "chapters/01-heap.nw"
+#line 1171 "chapters/01-heap.nw"
     return MEM_SUCCESS;
 }
-#line 952 "chapters/01-heap.nw"
+#line 1194 "chapters/01-heap.nw"
 static int
 check_failed(const heap_block_t *b, const char *why)
 {
     heap_error(MEM_CORRUPT, NULL, "heap_check: block %p: %s", (void *)b, why);
     return MEM_CORRUPT;
 }
-#line 969 "chapters/01-heap.nw"
+#line 1211 "chapters/01-heap.nw"
 void
 heap_dump(void)
 {
@@ -611,7 +611,7 @@ heap_dump(void)
         kprintf("\n");
     }
 }
-#line 994 "chapters/01-heap.nw"
+#line 1236 "chapters/01-heap.nw"
 int
 heap_leaks(void)
 {

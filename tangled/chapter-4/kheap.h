@@ -1,18 +1,18 @@
-#line 45 "chapters/01-heap.nw"
+#line 268 "chapters/01-heap.nw"
 /* kheap.h: the kernel heap (chapter 1). */
 #ifndef KHEAP_H
 #define KHEAP_H
 
 #include "kernel.h"
 
-#line 169 "chapters/01-heap.nw"
+#line 392 "chapters/01-heap.nw"
 #define HEAP_START         0x00500000u      /* physical: 5 MiB */
 #define INITIAL_HEAP_SIZE  (64 * 1024)
 #define HEAP_ALIGN         8                /* every payload is 8-byte aligned */
 #define HEAP_MAGIC_ALLOC   0xDEADBEEFu
 #define HEAP_MAGIC_FREE    0xFEEDFACEu
 #define HEAP_POISON        0x6B             /* fills freed payloads */
-#line 95 "chapters/01-heap.nw"
+#line 318 "chapters/01-heap.nw"
 #define MEM_SUCCESS      0
 #define MEM_ERROR       -1
 #define MEM_OUT_OF_MEM  -2      /* no free block is large enough */
@@ -22,7 +22,7 @@
 /* The result of the last heap operation, and how many errors so far. */
 int heap_last_error(void);
 unsigned heap_error_count(void);
-#line 415 "chapters/01-heap.nw"
+#line 654 "chapters/01-heap.nw"
 typedef struct {
     uint32_t total_physical;    /* chapter 2: total physical memory */
     uint32_t used_physical;     /* chapter 2: used physical memory */
@@ -38,10 +38,10 @@ typedef struct {
 
 /* Fill *STATS with the current figures. */
 void memory_get_stats(memory_stats_t *stats);
-#line 542 "chapters/02-pmm.nw"
+#line 548 "chapters/02-pmm.nw"
 /* Chapter 2: fill the physical-memory fields. */
 void pmm_fill_stats(memory_stats_t *stats);
-#line 67 "chapters/01-heap.nw"
+#line 290 "chapters/01-heap.nw"
 void *kmalloc_at(size_t size, const char *file, int line);
 void *kcalloc_at(size_t n, size_t size, const char *file, int line);
 void *krealloc_at(void *p, size_t size, const char *file, int line);
@@ -59,9 +59,9 @@ void kfree_at(void *p, const char *file, int line);
 
 /* Make the heap manage [START, START + SIZE): any region, 8-byte aligned. */
 void heap_init(void *start, size_t size);
-/* Place the seed's heap: 64 KiB at physical 5 MiB. */
+/* Place the design's heap: 64 KiB at physical 5 MiB. */
 void memory_init(void);
-#line 906 "chapters/03-vmm.nw"
+#line 913 "chapters/03-vmm.nw"
 /* Chapter 3: the heap's pages.  heap_map_more maps fresh frames over
  * [VA, VA + BYTES) (false, with nothing mapped, if frames run out);
  * heap_unmap gives them back; heap_trim returns free pages at the end. */
@@ -79,12 +79,12 @@ void *heap_realloc_at(void *p, size_t size, const char *file, int line);
 void heap_free_at(void *p, const char *file, int line);
 void *heap_report(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int *heap_error_slot(void);
-#line 908 "chapters/01-heap.nw"
+#line 1150 "chapters/01-heap.nw"
 /* Check every invariant of the heap; MEM_SUCCESS or MEM_CORRUPT (printed). */
 int heap_check(void);
-/* Print every block (the seed's format), and the live blocks with their sites. */
+/* Print every block (the design's format), and the live blocks with their sites. */
 void heap_dump(void);
 int heap_leaks(void);
 
-#line 57 "chapters/01-heap.nw"
+#line 280 "chapters/01-heap.nw"
 #endif

@@ -1,10 +1,10 @@
-#line 1383 "chapters/01-heap.nw"
+#line 1625 "chapters/01-heap.nw"
 /* kheap_test.c: in-kernel tests of the heap. */
 #include "ktest.h"
 #include "kheap.h"
 #include "kstring.h"
 
-#line 1396 "chapters/01-heap.nw"
+#line 1638 "chapters/01-heap.nw"
 static char output[512];
 
 static bool
@@ -34,7 +34,7 @@ said(const char *phrase)
 #define kcalloc(n, size)     heap_calloc_at((n), (size), HEAP_SITE)
 #define krealloc(p, size)    heap_realloc_at((p), (size), HEAP_SITE)
 #define kfree(p)             heap_free_at((p), HEAP_SITE)
-#line 1418 "chapters/01-heap.nw"
+#line 1660 "chapters/01-heap.nw"
 KTEST(heap_starts_pristine)
 {
     KCHECK(heap_is_pristine());
@@ -54,7 +54,7 @@ KTEST(heap_payloads_are_aligned)
         kfree(p[i]);
     KCHECK(heap_is_pristine());
 }
-#line 1440 "chapters/01-heap.nw"
+#line 1682 "chapters/01-heap.nw"
 KTEST(heap_split_and_coalesce)
 {
     memory_stats_t s;
@@ -71,18 +71,18 @@ KTEST(heap_split_and_coalesce)
     kfree(c);                                   /* merges both ways */
     KCHECK(heap_is_pristine());
 }
-#line 1459 "chapters/01-heap.nw"
+#line 1701 "chapters/01-heap.nw"
 KTEST(heap_rejects_impossible_sizes)
 {
     KCHECK(kmalloc((size_t)-1) == NULL);
     KCHECK_EQ(heap_last_error(), MEM_INVALID);
-    KCHECK(kmalloc((size_t)-1 - 6) == NULL);        /* the seed's rounding wraps to 0 */
+    KCHECK(kmalloc((size_t)-1 - 6) == NULL);        /* (size + 7) & ~7 would wrap to 0 */
     KCHECK_EQ(heap_last_error(), MEM_INVALID);
     KCHECK(kcalloc((size_t)1 << 20, (size_t)1 << 20) == NULL);
     KCHECK_EQ(heap_last_error(), MEM_INVALID);
     KCHECK(heap_is_pristine());
 }
-#line 1297 "chapters/03-vmm.nw"
+#line 1305 "chapters/03-vmm.nw"
 KTEST(heap_large_allocation_grows)
 {
     char *p = kmalloc(65536);
@@ -93,7 +93,7 @@ KTEST(heap_large_allocation_grows)
     heap_trim();
     KCHECK(heap_is_pristine());
 }
-#line 1491 "chapters/01-heap.nw"
+#line 1733 "chapters/01-heap.nw"
 KTEST(heap_exhaustion_and_recovery)
 {
     static uint8_t *blocks[128];
@@ -114,7 +114,7 @@ KTEST(heap_exhaustion_and_recovery)
         kfree(blocks[i]);
     KCHECK(heap_is_pristine());
 }
-#line 1514 "chapters/01-heap.nw"
+#line 1756 "chapters/01-heap.nw"
 KTEST(heap_realloc_in_place_and_moving)
 {
     char *a = kmalloc(64), *b = kmalloc(64);
@@ -131,7 +131,7 @@ KTEST(heap_realloc_in_place_and_moving)
     kfree(d);
     KCHECK(heap_is_pristine());
 }
-#line 1536 "chapters/01-heap.nw"
+#line 1778 "chapters/01-heap.nw"
 KTEST(heap_detects_double_free)
 {
     void *p = kmalloc(32);
@@ -161,7 +161,7 @@ KTEST(heap_detects_foreign_and_misaligned_pointers)
     kfree(p);
     KCHECK(heap_is_pristine());
 }
-#line 1573 "chapters/01-heap.nw"
+#line 1815 "chapters/01-heap.nw"
 KTEST(heap_detects_merged_away_and_fake_blocks)
 {
     char *a = kmalloc(40), *b = kmalloc(40), *c = kmalloc(40);
@@ -178,7 +178,7 @@ KTEST(heap_detects_merged_away_and_fake_blocks)
     kfree(c);
     KCHECK(heap_is_pristine());
 }
-#line 1597 "chapters/01-heap.nw"
+#line 1839 "chapters/01-heap.nw"
 KTEST(heap_detects_header_overflow)
 {
     char *a = kmalloc(40), *b = kmalloc(40);
@@ -197,7 +197,7 @@ KTEST(heap_detects_header_overflow)
     kfree(a);
     KCHECK(heap_is_pristine());
 }
-#line 1618 "chapters/01-heap.nw"
+#line 1860 "chapters/01-heap.nw"
 KTEST(heap_detects_write_after_free)
 {
     char *p = kmalloc(64);
@@ -212,7 +212,7 @@ KTEST(heap_detects_write_after_free)
     kfree(q);
     KCHECK(heap_is_pristine());
 }
-#line 1635 "chapters/01-heap.nw"
+#line 1877 "chapters/01-heap.nw"
 KTEST(heap_statistics_are_exact)
 {
     memory_stats_t s0, s;
@@ -240,7 +240,7 @@ KTEST(heap_leaks_lists_live_blocks)
     kfree(p);
     KCHECK(heap_is_pristine());
 }
-#line 1665 "chapters/01-heap.nw"
+#line 1907 "chapters/01-heap.nw"
 KTEST(memset_and_memcpy_at_every_alignment)
 {
     static uint8_t src[96], dst[96];
@@ -251,7 +251,7 @@ KTEST(memset_and_memcpy_at_every_alignment)
             memset(dst, 0, sizeof(dst));
             memcpy(dst + off, src + 3, n);
             KCHECK(memcmp(dst + off, src + 3, n) == 0 && dst[off + n] == 0);
-            memset(dst + off, 0xC3, n);             /* a byte >= 0x80: the seed's UB */
+            memset(dst + off, 0xC3, n);             /* a byte >= 0x80: UB in the design's */
             KCHECK(n == 0 || (dst[off] == 0xC3 && dst[off + n - 1] == 0xC3));
             KCHECK(dst[off + n] == 0 && (off == 0 || dst[off - 1] == 0));
         }

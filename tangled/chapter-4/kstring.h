@@ -1,5 +1,5 @@
-#line 1197 "chapters/01-heap.nw"
-/* kstring.h: memory and string functions (the seed's "memory utilities"). */
+#line 1439 "chapters/01-heap.nw"
+/* kstring.h: memory and string functions (the design's "memory utilities"). */
 #ifndef KSTRING_H
 #define KSTRING_H
 

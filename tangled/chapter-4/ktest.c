@@ -1,4 +1,4 @@
-#line 1718 "chapters/00-boot.nw"
+#line 1087 "chapters/00-workbench.nw"
 /* ktest.c: run the in-kernel tests. */
 #include "ktest.h"
 
@@ -7,7 +7,7 @@
 extern const struct ktest *const __start_ktests[], *const __stop_ktests[];
 static int current_failures;
 
-#line 1731 "chapters/00-boot.nw"
+#line 1100 "chapters/00-workbench.nw"
 void
 ktest_fail(const char *file, int line, const char *fmt, ...)
 {
@@ -19,7 +19,7 @@ ktest_fail(const char *file, int line, const char *fmt, ...)
     kprintf("\n");
     current_failures++;
 }
-#line 1773 "chapters/00-boot.nw"
+#line 1142 "chapters/00-workbench.nw"
 bool
 ktest_streq(const char *a, const char *b)
 {
@@ -27,7 +27,7 @@ ktest_streq(const char *a, const char *b)
         a++, b++;
     return *a == *b;
 }
-#line 1745 "chapters/00-boot.nw"
+#line 1114 "chapters/00-workbench.nw"
 void
 ktest_main(void)
 {

@@ -1,9 +1,9 @@
-#line 1789 "chapters/00-boot.nw"
+#line 1158 "chapters/00-workbench.nw"
 /* ktest_boot.c: tests of the prologue's scaffolding. */
 #include "ktest.h"
 #include "x86.h"
 
-#line 1797 "chapters/00-boot.nw"
+#line 1166 "chapters/00-workbench.nw"
 KTEST(kprintf_formats)
 {
     char buf[64];
@@ -13,7 +13,7 @@ KTEST(kprintf_formats)
     KCHECK_EQ(ksnprintf(buf, 4, "%s", "truncated"), 9);
     KCHECK(ktest_streq(buf, "tru"));
 }
-#line 1809 "chapters/00-boot.nw"
+#line 1178 "chapters/00-workbench.nw"
 KTEST(segments_are_ours)
 {
     uint16_t cs, ds, ss;

@@ -1,24 +1,24 @@
-#line 1573 "chapters/00-boot.nw"
+#line 636 "chapters/00-boot.nw"
 /* main.c: kmain, the command line. */
 #include "kernel.h"
 #include "multiboot.h"
 #include "ktest.h"
 #include "monitor.h"
-#line 476 "chapters/01-heap.nw"
+#line 715 "chapters/01-heap.nw"
 #include "kheap.h"
-#line 585 "chapters/02-pmm.nw"
+#line 591 "chapters/02-pmm.nw"
 #include "pmm.h"
-#line 745 "chapters/03-vmm.nw"
+#line 752 "chapters/03-vmm.nw"
 #include "vmm.h"
 #line 1043 "chapters/04-slab.nw"
 #include "slab.h"
 
-#line 1580 "chapters/00-boot.nw"
+#line 643 "chapters/00-boot.nw"
 const struct multiboot_info *boot_info;
 bool test_mode;
 void cpu_init(void);
 
-#line 1521 "chapters/00-boot.nw"
+#line 977 "chapters/00-workbench.nw"
 static const char *
 cmdline(void)
 {
@@ -45,7 +45,7 @@ cmdline_find(const char *prefix, char end)
     }
     return NULL;
 }
-#line 1550 "chapters/00-boot.nw"
+#line 1006 "chapters/00-workbench.nw"
 bool
 cmdline_has(const char *word)
 {
@@ -66,7 +66,7 @@ cmdline_value(const char *key, char *buf, size_t size)
     buf[n] = '\0';
     return buf;
 }
-#line 1637 "chapters/00-boot.nw"
+#line 1057 "chapters/00-workbench.nw"
 static bool
 origin_before(const struct origin *a, const struct origin *b)
 {
@@ -91,7 +91,7 @@ table_sorted(const void *const *start, const void *const *stop,
     }
     return n;
 }
-#line 1481 "chapters/00-boot.nw"
+#line 598 "chapters/00-boot.nw"
 void kmain(uint32_t magic, uint32_t info_phys);
 
 void
@@ -101,7 +101,7 @@ kmain(uint32_t magic, uint32_t info_phys)
     cpu_init();
     kprintf("Sarrus memory manager, stage %d\n", KERNEL_STAGE);
     
-#line 1501 "chapters/00-boot.nw"
+#line 618 "chapters/00-boot.nw"
 if (magic == MULTIBOOT_BOOTLOADER_MAGIC) {
     char name[64];
     boot_info = P2V(info_phys);
@@ -111,15 +111,15 @@ if (magic == MULTIBOOT_BOOTLOADER_MAGIC) {
 } else {
     kprintf("kmain: not started by a multiboot loader (eax=0x%x)\n", magic);
 }
-#line 1490 "chapters/00-boot.nw"
+#line 607 "chapters/00-boot.nw"
     
-#line 739 "chapters/03-vmm.nw"
+#line 746 "chapters/03-vmm.nw"
 pmm_init(boot_info);
 vmm_init();
 heap_init_virtual();
 #line 1039 "chapters/04-slab.nw"
 kmalloc_init(SLAB_VIRTUAL_START, SLAB_VIRTUAL_SIZE);
-#line 1491 "chapters/00-boot.nw"
+#line 608 "chapters/00-boot.nw"
     if (test_mode)
         ktest_main();
     monitor_run();

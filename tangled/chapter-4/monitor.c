@@ -1,9 +1,9 @@
-#line 2049 "chapters/00-boot.nw"
+#line 1381 "chapters/00-workbench.nw"
 /* monitor.c: the interactive kernel monitor on the serial line. */
 #include "monitor.h"
 #include "multiboot.h"
 
-#line 1874 "chapters/00-boot.nw"
+#line 1206 "chapters/00-workbench.nw"
 #define LINE_MAX 128
 
 static void
@@ -21,7 +21,7 @@ read_line(char *line)
         }
         last_was_cr = c == '\r';
         
-#line 1896 "chapters/00-boot.nw"
+#line 1228 "chapters/00-workbench.nw"
 if (c == '\r' || c == '\n') {
     console_putc('\n');
     line[n] = '\0';
@@ -36,10 +36,10 @@ if ((c == 0x7F || c == '\b') && n > 0) {
     line[n++] = (char)c;
     console_putc((char)c);
 }
-#line 1891 "chapters/00-boot.nw"
+#line 1223 "chapters/00-workbench.nw"
     }
 }
-#line 1916 "chapters/00-boot.nw"
+#line 1248 "chapters/00-workbench.nw"
 #define MAX_ARGS 8
 #define MAX_COMMANDS 128
 
@@ -61,7 +61,7 @@ split(char *line, char **argv)
     }
     return argc;
 }
-#line 1940 "chapters/00-boot.nw"
+#line 1272 "chapters/00-workbench.nw"
 static bool
 same_word(const char *a, const char *b)
 {
@@ -85,7 +85,7 @@ run_command(char *line)
     }
     kprintf("unknown command '%s' (try 'help')\n", argv[0]);
 }
-#line 1966 "chapters/00-boot.nw"
+#line 1298 "chapters/00-workbench.nw"
 void
 monitor_run(void)
 {
@@ -99,7 +99,7 @@ monitor_run(void)
         run_command(line);
     }
 }
-#line 1985 "chapters/00-boot.nw"
+#line 1317 "chapters/00-workbench.nw"
 bool
 monitor_number(const char *s, uintptr_t *value)
 {
@@ -124,7 +124,7 @@ monitor_number(const char *s, uintptr_t *value)
     *value = v;
     return true;
 }
-#line 2016 "chapters/00-boot.nw"
+#line 1348 "chapters/00-workbench.nw"
 MONITOR_COMMAND(help, "list the commands")(int argc, char **argv)
 {
     for (int i = 0; i < ncommands; i++)
@@ -141,7 +141,7 @@ MONITOR_COMMAND(info, "where the kernel lives and how it was booted")(int argc, 
         kprintf("boot loader: %s\n", (const char *)P2V(boot_info->boot_loader_name));
     return 0;
 }
-#line 2035 "chapters/00-boot.nw"
+#line 1367 "chapters/00-workbench.nw"
 MONITOR_COMMAND(trap, "execute an invalid instruction (shows an exception report)")
 (int argc, char **argv)
 {

@@ -1,4 +1,4 @@
-#line 661 "chapters/02-pmm.nw"
+#line 667 "chapters/02-pmm.nw"
 /* pmm.c: the physical memory manager: a stack of free frames, fed by the
  * multiboot memory map. */
 #include "pmm.h"
@@ -7,7 +7,7 @@
 
 unsigned pmm_errors;
 
-#line 259 "chapters/02-pmm.nw"
+#line 260 "chapters/02-pmm.nw"
 static struct {
     uint32_t *stack;                /* free frame addresses; stack[top-1] is next */
     uint32_t top, capacity;
@@ -18,7 +18,7 @@ static struct {
     struct pmm_range metadata;      /* where the stack and the bitmap live */
     uint64_t total;                 /* usable bytes, below 4 GiB */
 } pmm;
-#line 684 "chapters/02-pmm.nw"
+#line 690 "chapters/02-pmm.nw"
 static void range_add(struct pmm_ranges *list, uint64_t start, uint64_t end);
 static int pmm_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void reserve_string(struct pmm_ranges *reserved, uint32_t pa);
@@ -41,7 +41,7 @@ overlaps(uint64_t s1, uint64_t e1, uint64_t s2, uint64_t e2)
 {
     return s1 < e2 && s2 < e1;
 }
-#line 333 "chapters/02-pmm.nw"
+#line 339 "chapters/02-pmm.nw"
 static void
 clean_usable(const struct pmm_ranges *in)
 {
@@ -87,7 +87,7 @@ pmm_parse_map(const void *map, uint32_t length,
         p += e->size + 4;
     }
 }
-#line 272 "chapters/02-pmm.nw"
+#line 273 "chapters/02-pmm.nw"
 static bool
 is_free(phys_addr_t pa)
 {
@@ -104,18 +104,18 @@ mark(phys_addr_t pa, bool free)
     else
         pmm.bitmap[f / 32] &= ~(1u << (f % 32));
 }
-#line 435 "chapters/02-pmm.nw"
+#line 441 "chapters/02-pmm.nw"
 void *
 pmm_frame(phys_addr_t pa)
 {
     
-#line 700 "chapters/03-vmm.nw"
+#line 707 "chapters/03-vmm.nw"
 if (pa < DIRECT_MAP_SIZE)
     return P2V(pa);
 return vmm_ready() ? vmm_temp_map(pa) : NULL;
-#line 439 "chapters/02-pmm.nw"
+#line 445 "chapters/02-pmm.nw"
 }
-#line 299 "chapters/02-pmm.nw"
+#line 305 "chapters/02-pmm.nw"
 /* The lowest page-aligned [start, start+size) inside usable RAM below 4 GiB
  * that overlaps nothing reserved, or PHYS_LIMIT if there is none. */
 static uint64_t
@@ -139,7 +139,7 @@ find_room(uint64_t size)
     }
     return best;
 }
-#line 377 "chapters/02-pmm.nw"
+#line 383 "chapters/02-pmm.nw"
 uint32_t
 pmm_setup(const struct pmm_ranges *usable, const struct pmm_ranges *reserved)
 {
@@ -151,7 +151,7 @@ pmm_setup(const struct pmm_ranges *usable, const struct pmm_ranges *reserved)
     pmm.frames = (uint32_t)(highest / PAGE_SIZE);
     pmm.capacity = (uint32_t)(pmm.total / PAGE_SIZE);
     
-#line 394 "chapters/02-pmm.nw"
+#line 400 "chapters/02-pmm.nw"
 uint64_t stack_bytes = ALIGN_UP((uint64_t)pmm.capacity * 4, (uint64_t)4);
 uint64_t bitmap_bytes = ALIGN_UP(((uint64_t)pmm.frames + 31) / 32 * 4, (uint64_t)4);
 uint64_t size = ALIGN_UP(stack_bytes + bitmap_bytes, (uint64_t)PAGE_SIZE);
@@ -167,9 +167,9 @@ range_add(&pmm.reserved, at, at + size);
 pmm.stack = pmm_frame((phys_addr_t)at);
 pmm.bitmap = (uint32_t *)((uint8_t *)pmm.stack + stack_bytes);
 memset(pmm.bitmap, 0, bitmap_bytes);
-#line 388 "chapters/02-pmm.nw"
+#line 394 "chapters/02-pmm.nw"
     
-#line 412 "chapters/02-pmm.nw"
+#line 418 "chapters/02-pmm.nw"
 for (int i = pmm.usable.n - 1; i >= 0; i--) {
     for (uint64_t pa = pmm.usable.r[i].end; pa > pmm.usable.r[i].start; ) {
         pa -= PAGE_SIZE;
@@ -179,10 +179,10 @@ for (int i = pmm.usable.n - 1; i >= 0; i--) {
         }
     }
 }
-#line 389 "chapters/02-pmm.nw"
+#line 395 "chapters/02-pmm.nw"
     return pmm.top;
 }
-#line 452 "chapters/02-pmm.nw"
+#line 458 "chapters/02-pmm.nw"
 phys_addr_t
 pmm_alloc_page(void)
 {
@@ -192,7 +192,7 @@ pmm_alloc_page(void)
     mark(pa, false);
     return pa;
 }
-#line 472 "chapters/02-pmm.nw"
+#line 478 "chapters/02-pmm.nw"
 int
 pmm_free_page(phys_addr_t pa)
 {
@@ -204,16 +204,16 @@ pmm_free_page(phys_addr_t pa)
     if (is_free(pa))
         return pmm_error("double free of frame 0x%08x", pa);
     
-#line 490 "chapters/02-pmm.nw"
+#line 496 "chapters/02-pmm.nw"
 void *mem = pmm_frame(pa);
 if (mem)
     memset(mem, PMM_POISON, PAGE_SIZE);
-#line 483 "chapters/02-pmm.nw"
+#line 489 "chapters/02-pmm.nw"
     pmm.stack[pmm.top++] = pa;
     mark(pa, true);
     return MEM_SUCCESS;
 }
-#line 500 "chapters/02-pmm.nw"
+#line 506 "chapters/02-pmm.nw"
 static int
 pmm_error(const char *fmt, ...)
 {
@@ -226,7 +226,7 @@ pmm_error(const char *fmt, ...)
     pmm_errors++;
     return MEM_INVALID;
 }
-#line 523 "chapters/02-pmm.nw"
+#line 529 "chapters/02-pmm.nw"
 void
 pmm_fill_stats(memory_stats_t *s)
 {
@@ -240,7 +240,7 @@ pmm_free_frames(void)
 {
     return pmm.top;
 }
-#line 647 "chapters/02-pmm.nw"
+#line 653 "chapters/02-pmm.nw"
 const struct pmm_ranges *
 pmm_reserved(void)
 {
@@ -252,7 +252,7 @@ pmm_metadata(void)
 {
     return pmm.metadata;
 }
-#line 184 "chapters/02-pmm.nw"
+#line 185 "chapters/02-pmm.nw"
 /* Everything the kernel uses or the loader handed over, as physical ranges. */
 static void
 pmm_reserve_boot(const struct multiboot_info *mbi, struct pmm_ranges *reserved)
@@ -268,7 +268,7 @@ pmm_reserve_boot(const struct multiboot_info *mbi, struct pmm_ranges *reserved)
     if (mbi->flags & MULTIBOOT_INFO_LOADER)
         reserve_string(reserved, mbi->boot_loader_name);
     
-#line 207 "chapters/02-pmm.nw"
+#line 208 "chapters/02-pmm.nw"
 if (mbi->flags & MULTIBOOT_INFO_MODS) {
     const struct multiboot_module *m = P2V(mbi->mods_addr);
     range_add(reserved, mbi->mods_addr, (uint64_t)mbi->mods_addr + mbi->mods_count * sizeof(*m));
@@ -277,16 +277,16 @@ if (mbi->flags & MULTIBOOT_INFO_MODS) {
         reserve_string(reserved, m[i].string);
     }
 }
-#line 199 "chapters/02-pmm.nw"
+#line 200 "chapters/02-pmm.nw"
 }
-#line 218 "chapters/02-pmm.nw"
+#line 219 "chapters/02-pmm.nw"
 static void
 reserve_string(struct pmm_ranges *reserved, uint32_t pa)
 {
     if (pa)
         range_add(reserved, pa, (uint64_t)pa + strlen(P2V(pa)) + 1);
 }
-#line 558 "chapters/02-pmm.nw"
+#line 564 "chapters/02-pmm.nw"
 void
 pmm_init(const struct multiboot_info *mbi)
 {
@@ -307,7 +307,7 @@ pmm_init(const struct multiboot_info *mbi)
     kprintf("pmm: %u frames free (%u KiB) of %u KiB usable; stack and bitmap at 0x%08x\n",
             n, n * (PAGE_SIZE / 1024), (unsigned)(pmm.total / 1024), (unsigned)pmm.metadata.start);
 }
-#line 591 "chapters/02-pmm.nw"
+#line 597 "chapters/02-pmm.nw"
 void
 print_map(const void *map, uint32_t length)
 {

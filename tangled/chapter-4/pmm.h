@@ -1,4 +1,4 @@
-#line 611 "chapters/02-pmm.nw"
+#line 617 "chapters/02-pmm.nw"
 /* pmm.h: the physical memory manager (chapter 2). */
 #ifndef PMM_H
 #define PMM_H
@@ -6,7 +6,7 @@
 #include "kernel.h"
 #include "multiboot.h"
 
-#line 227 "chapters/02-pmm.nw"
+#line 228 "chapters/02-pmm.nw"
 typedef uint32_t phys_addr_t;           /* no PAE: physical addresses fit 32 bits */
 
 #define PAGE_SIZE        4096u
@@ -29,7 +29,7 @@ struct pmm_ranges {
  * ranges.  MAP is the map itself (LENGTH bytes). */
 void pmm_parse_map(const void *map, uint32_t length,
                    struct pmm_ranges *usable, struct pmm_ranges *reserved);
-#line 626 "chapters/02-pmm.nw"
+#line 632 "chapters/02-pmm.nw"
 /* Read the map, reserve what is in use, and start the allocator. */
 void pmm_init(const struct multiboot_info *mbi);
 /* The same from ranges (the host tests call this); returns the free frames. */
@@ -48,13 +48,13 @@ void *pmm_frame(phys_addr_t pa);
 const struct pmm_ranges *pmm_reserved(void);
 struct pmm_range pmm_metadata(void);
 extern unsigned pmm_errors;         /* refused frees so far */
-#line 754 "chapters/02-pmm.nw"
+#line 760 "chapters/02-pmm.nw"
 /* Print a multiboot memory map as a table. */
 void print_map(const void *map, uint32_t length);
-#line 706 "chapters/03-vmm.nw"
+#line 713 "chapters/03-vmm.nw"
 /* Chapter 3: the paging code, as pmm.c needs it. */
 void *vmm_temp_map(phys_addr_t pa);
 bool vmm_ready(void);
 
-#line 622 "chapters/02-pmm.nw"
+#line 628 "chapters/02-pmm.nw"
 #endif

@@ -1,10 +1,10 @@
-#line 697 "chapters/02-pmm.nw"
+#line 703 "chapters/02-pmm.nw"
 /* pmm_monitor.c: monitor commands for the physical memory manager. */
 #include "monitor.h"
 #include "pmm.h"
 #include "kheap.h"
 
-#line 706 "chapters/02-pmm.nw"
+#line 712 "chapters/02-pmm.nw"
 MONITOR_COMMAND(mmap, "the memory map, and the ranges kept from the allocator")(int argc, char **argv)
 {
     if (boot_info && (boot_info->flags & MULTIBOOT_INFO_MEM_MAP))
@@ -26,7 +26,7 @@ MONITOR_COMMAND(frames, "physical frame statistics")(int argc, char **argv)
             s.free_physical / 1024);
     return 0;
 }
-#line 730 "chapters/02-pmm.nw"
+#line 736 "chapters/02-pmm.nw"
 MONITOR_COMMAND(falloc, "allocate a physical frame")(int argc, char **argv)
 {
     phys_addr_t pa = pmm_alloc_page();

@@ -1,11 +1,11 @@
-#line 810 "chapters/02-pmm.nw"
+#line 816 "chapters/02-pmm.nw"
 /* pmm_test.c: in-kernel tests of the physical memory manager. */
 #include "ktest.h"
 #include "pmm.h"
 #include "kheap.h"
 #include "kstring.h"
 
-#line 821 "chapters/02-pmm.nw"
+#line 827 "chapters/02-pmm.nw"
 /* Is [PA, PA + PAGE_SIZE) clear of every reserved range? */
 static bool
 clear_of_reserved(phys_addr_t pa)
@@ -34,7 +34,7 @@ usable_in_map(phys_addr_t pa)
     }
     return usable;
 }
-#line 852 "chapters/02-pmm.nw"
+#line 858 "chapters/02-pmm.nw"
 KTEST(pmm_every_frame_once)
 {
     uint32_t before = pmm_free_frames(), n = 0, bad = 0;
@@ -53,7 +53,7 @@ KTEST(pmm_every_frame_once)
     KCHECK_EQ(n, before);
     KCHECK_EQ(pmm_free_frames(), 0);
     
-#line 875 "chapters/02-pmm.nw"
+#line 881 "chapters/02-pmm.nw"
 uint32_t walked = 0;
 while (last != PMM_NO_FRAME && walked <= n) {
     uint32_t *w = pmm_frame(last);
@@ -66,10 +66,10 @@ while (last != PMM_NO_FRAME && walked <= n) {
 }
 KCHECK_EQ(walked, n);
 KCHECK_EQ(bad, 0);
-#line 870 "chapters/02-pmm.nw"
+#line 876 "chapters/02-pmm.nw"
     KCHECK_EQ(pmm_free_frames(), before);
 }
-#line 890 "chapters/02-pmm.nw"
+#line 896 "chapters/02-pmm.nw"
 KTEST(pmm_refuses_bad_frees)
 {
     uint32_t before = pmm_free_frames();
@@ -87,7 +87,7 @@ KTEST(pmm_refuses_bad_frees)
     KCHECK_EQ(pmm_errors, errors + 7);
     KCHECK_EQ(pmm_free_frames(), before);
 }
-#line 910 "chapters/02-pmm.nw"
+#line 916 "chapters/02-pmm.nw"
 KTEST(pmm_poisons_freed_frames)
 {
     phys_addr_t pa = pmm_alloc_page();
@@ -112,7 +112,7 @@ KTEST(pmm_statistics_are_exact)
     KCHECK_EQ(t.used_physical, s.used_physical + PAGE_SIZE);
     pmm_free_page(pa);
 }
-#line 940 "chapters/02-pmm.nw"
+#line 946 "chapters/02-pmm.nw"
 KTEST(pmm_modules_are_reserved)
 {
     if (!(boot_info->flags & MULTIBOOT_INFO_MODS) || boot_info->mods_count == 0)

@@ -1,4 +1,4 @@
-#line 967 "chapters/03-vmm.nw"
+#line 975 "chapters/03-vmm.nw"
 /* vmm.h: paging, the higher-half kernel, the heap's pages (chapter 3). */
 #ifndef VMM_H
 #define VMM_H

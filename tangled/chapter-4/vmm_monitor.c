@@ -1,11 +1,11 @@
-#line 1039 "chapters/03-vmm.nw"
+#line 1047 "chapters/03-vmm.nw"
 /* vmm_monitor.c: monitor commands for paging. */
 #include "monitor.h"
 #include "vmm.h"
 #include "kheap.h"
 #include "x86.h"
 
-#line 1049 "chapters/03-vmm.nw"
+#line 1057 "chapters/03-vmm.nw"
 MONITOR_COMMAND(showmappings, "showmappings LO HI: the pages of a range, their frames and rights")
 (int argc, char **argv)
 {
@@ -23,7 +23,7 @@ MONITOR_COMMAND(showmappings, "showmappings LO HI: the pages of a range, their f
     }
     return 0;
 }
-#line 1069 "chapters/03-vmm.nw"
+#line 1077 "chapters/03-vmm.nw"
 MONITOR_COMMAND(translate, "translate VA: the physical address behind a virtual one")(int argc, char **argv)
 {
     uintptr_t va;

@@ -1,4 +1,4 @@
-#line 95 "chapters/00-boot.nw"
+#line 93 "chapters/00-boot.nw"
 /* x86.h: constants of the i386 architecture and tiny wrappers around
  * the instructions C cannot express.  Nothing else in the kernel uses asm. */
 #ifndef X86_H
@@ -6,16 +6,16 @@
 
 #include <stdint.h>
 
-#line 856 "chapters/00-boot.nw"
+#line 471 "chapters/00-workbench.nw"
 #define SEG_KCODE  0x08     /* GDT entry 1: kernel code */
 #define SEG_KDATA  0x10     /* GDT entry 2: kernel data */
-#line 145 "chapters/00-boot.nw"
+#line 121 "chapters/00-boot.nw"
 #define CR0_PE  0x00000001u     /* protected mode enable */
 #define CR0_WP  0x00010000u     /* write protect: honour read-only pages in ring 0 */
 #define CR0_PG  0x80000000u     /* paging enable */
-#line 183 "chapters/00-boot.nw"
+#line 159 "chapters/00-boot.nw"
 #define EFLAGS_IF  0x00000200u  /* interrupts enabled */
-#line 118 "chapters/00-boot.nw"
+#line 20 "chapters/00-workbench.nw"
 static inline uint8_t
 inb(uint16_t port)
 {
@@ -35,7 +35,7 @@ outl(uint16_t port, uint32_t v)
 {
     __asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port));
 }
-#line 151 "chapters/00-boot.nw"
+#line 127 "chapters/00-boot.nw"
 #ifndef HOST_TEST
 static inline uint32_t
 read_cr0(void)
@@ -65,7 +65,7 @@ uint32_t read_cr0(void);
 uint32_t read_cr2(void);
 uint32_t read_cr3(void);
 #endif
-#line 191 "chapters/00-boot.nw"
+#line 46 "chapters/00-workbench.nw"
 static inline void
 cli(void)
 {
@@ -118,5 +118,5 @@ void write_cr0(uint32_t v);
 #define PF_WRITE       0x2u
 #define PF_USER        0x4u
 
-#line 110 "chapters/00-boot.nw"
+#line 108 "chapters/00-boot.nw"
 #endif
