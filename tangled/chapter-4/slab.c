@@ -1,4 +1,4 @@
-#line 1090 "chapters/04-slab.nw"
+#line 1093 "chapters/04-slab.nw"
 /* slab.c: object caches carved out of pages (Bonwick's slab allocator). */
 #include "slab.h"
 #include "kstring.h"
@@ -40,7 +40,10 @@ struct slab_area slab_area;                 /* the range, for slab_owns() */
 static struct slab *slab_table[SLAB_PAGES]; /* page -> its slab, or NULL */
 #line 796 "chapters/04-slab.nw"
 #define slab_error(...) heap_report(__VA_ARGS__)
-static void free_list_corrupt(struct slab *s, void *bad);
+/* The rare paths, out of line, so that the common ones need few registers. */
+#define COLD __attribute__((noinline, cold))
+static struct slab *cache_grow(kmem_cache_t *c) COLD;
+static void free_list_corrupt(struct slab *s, void *bad) COLD;
 #ifdef HEAP_DEBUG
 static void check_poison(kmem_cache_t *c, char *obj);
 #endif
@@ -182,7 +185,7 @@ kmem_cache_create(const char *name, size_t size, size_t align, void (*ctor)(void
     }
     return c;
 }
-#line 873 "chapters/04-slab.nw"
+#line 876 "chapters/04-slab.nw"
 void
 slab_init(uintptr_t base, size_t size)
 {
@@ -429,7 +432,7 @@ kmem_cache_destroy(kmem_cache_t *c)
     kmem_cache_free(&cache_cache, c);
     return MEM_SUCCESS;
 }
-#line 1123 "chapters/04-slab.nw"
+#line 1126 "chapters/04-slab.nw"
 static int
 slab_check_failed(const kmem_cache_t *c, const struct slab *s, const char *why)
 {
@@ -455,14 +458,14 @@ check_cache(kmem_cache_t *c)
                 (s->map[i / 32] >> (i % 32)) & 1)
                 return slab_check_failed(c, s, "the free list is corrupt");
             
-#line 1190 "chapters/04-slab.nw"
+#line 1193 "chapters/04-slab.nw"
 #ifdef HEAP_DEBUG
 if (c->poison)
     for (size_t b = sizeof(void *); b < c->stride; b++)
         if ((uint8_t)o[b] != HEAP_POISON)
             return slab_check_failed(c, s, "a free object was written after it was freed");
 #endif
-#line 1148 "chapters/04-slab.nw"
+#line 1151 "chapters/04-slab.nw"
         }
         if (bits != s->inuse || free + bits != c->objects)
             return slab_check_failed(c, s, "the counts disagree with the bitmap");
@@ -502,7 +505,7 @@ slab_check(void)
         return slab_check_failed(&cache_cache, NULL, "pages mapped and pages in slabs differ");
     return MEM_SUCCESS;
 }
-#line 1220 "chapters/04-slab.nw"
+#line 1223 "chapters/04-slab.nw"
 void
 slab_cache_stats(const kmem_cache_t *c, struct slab_stats *st)
 {
@@ -539,7 +542,7 @@ slab_pages(void)
 {
     return sl.mapped;
 }
-#line 1262 "chapters/04-slab.nw"
+#line 1265 "chapters/04-slab.nw"
 void
 slab_picture(const kmem_cache_t *c)
 {
@@ -555,7 +558,7 @@ slab_picture(const kmem_cache_t *c)
         kprintf("\n");
     }
 }
-#line 830 "chapters/04-slab.nw"
+#line 833 "chapters/04-slab.nw"
 #define KMALLOC_GRAIN      8
 #define KMALLOC_SMALL_MAX  2048
 
@@ -567,7 +570,7 @@ static struct {
     size_t small_max;           /* 0 until kmalloc_init: every request goes to the heap */
     kmem_cache_t *cache[KMALLOC_SMALL_MAX / KMALLOC_GRAIN];   /* (size - 1) / 8 -> cache */
 } km;
-#line 844 "chapters/04-slab.nw"
+#line 847 "chapters/04-slab.nw"
 void
 kmalloc_init(uintptr_t slab_base, size_t slab_size)
 {
@@ -594,7 +597,7 @@ kmalloc_cache(size_t size)
 {
     return size - 1 < km.small_max ? km.cache[(size - 1) / KMALLOC_GRAIN] : NULL;
 }
-#line 947 "chapters/04-slab.nw"
+#line 950 "chapters/04-slab.nw"
 void *
 kmalloc_at(size_t size, const char *file, int line)
 {
@@ -611,7 +614,7 @@ kfree_at(void *p, const char *file, int line)
     else
         heap_free_at(p, file, line);
 }
-#line 972 "chapters/04-slab.nw"
+#line 975 "chapters/04-slab.nw"
 void *
 krealloc_at(void *p, size_t size, const char *file, int line)
 {
