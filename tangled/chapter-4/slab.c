@@ -1,4 +1,4 @@
-#line 1093 "chapters/04-slab.nw"
+#line 1101 "chapters/04-slab.nw"
 /* slab.c: object caches carved out of pages (Bonwick's slab allocator). */
 #include "slab.h"
 #include "kstring.h"
@@ -38,7 +38,7 @@ static struct {
 
 struct slab_area slab_area;                 /* the range, for slab_owns() */
 static struct slab *slab_table[SLAB_PAGES]; /* page -> its slab, or NULL */
-#line 796 "chapters/04-slab.nw"
+#line 803 "chapters/04-slab.nw"
 #define slab_error(...) heap_report(__VA_ARGS__)
 /* The rare paths, out of line, so that the common ones need few registers. */
 #define COLD __attribute__((noinline, cold))
@@ -81,7 +81,7 @@ pages_give(uintptr_t va, unsigned order)
     sl.run_next[s] = sl.free_run[order];
     sl.free_run[order] = s;
 }
-#line 435 "chapters/04-slab.nw"
+#line 434 "chapters/04-slab.nw"
 static void
 partial_push(struct slab *s)
 {
@@ -111,7 +111,7 @@ all_remove(struct slab *s)
     if (s->next)
         s->next->prev = s->prev;
 }
-#line 313 "chapters/04-slab.nw"
+#line 312 "chapters/04-slab.nw"
 /* Set C up for objects of SIZE bytes aligned to ALIGN (a power of two);
  * false if no slab of SLAB_MAX_ORDER could hold one. */
 static bool
@@ -140,14 +140,14 @@ cache_geometry(kmem_cache_t *c, size_t size, size_t align)
     c->recip = 0xFFFFFFFFu / (uint32_t)c->stride + 1;
     return true;
 }
-#line 353 "chapters/04-slab.nw"
+#line 352 "chapters/04-slab.nw"
 /* The index of the object at OFFSET bytes into a slab of C. */
 static inline uint32_t
 index_of(const kmem_cache_t *c, uintptr_t offset)
 {
     return (uint32_t)(((uint64_t)offset * c->recip) >> 32);
 }
-#line 368 "chapters/04-slab.nw"
+#line 367 "chapters/04-slab.nw"
 static kmem_cache_t cache_cache;            /* the cache of kmem_cache_t */
 
 static bool
@@ -185,7 +185,7 @@ kmem_cache_create(const char *name, size_t size, size_t align, void (*ctor)(void
     }
     return c;
 }
-#line 876 "chapters/04-slab.nw"
+#line 883 "chapters/04-slab.nw"
 void
 slab_init(uintptr_t base, size_t size)
 {
@@ -201,7 +201,7 @@ slab_init(uintptr_t base, size_t size)
     if (!cache_setup(&cache_cache, "kmem_cache", sizeof(kmem_cache_t), HEAP_ALIGN, NULL))
         panic("slab_init: no room for the cache of caches");
 }
-#line 474 "chapters/04-slab.nw"
+#line 473 "chapters/04-slab.nw"
 static struct slab *
 cache_grow(kmem_cache_t *c)
 {
@@ -227,7 +227,7 @@ cache_grow(kmem_cache_t *c)
     partial_push(s);
     return s;
 }
-#line 513 "chapters/04-slab.nw"
+#line 512 "chapters/04-slab.nw"
 static inline void *
 cache_alloc(kmem_cache_t *c)
 {
@@ -250,14 +250,13 @@ cache_alloc(kmem_cache_t *c)
             c->partial = s->partial;
             s->on_partial = false;
         }
-        c->live++;
         
-#line 571 "chapters/04-slab.nw"
+#line 568 "chapters/04-slab.nw"
 #ifdef HEAP_DEBUG
 if (c->poison)
     check_poison(c, obj);
 #endif
-#line 537 "chapters/04-slab.nw"
+#line 535 "chapters/04-slab.nw"
         return obj;
     }
 }
@@ -267,7 +266,7 @@ kmem_cache_alloc(kmem_cache_t *c)
 {
     return cache_alloc(c);
 }
-#line 549 "chapters/04-slab.nw"
+#line 547 "chapters/04-slab.nw"
 static void
 free_list_corrupt(struct slab *s, void *bad)
 {
@@ -276,13 +275,12 @@ free_list_corrupt(struct slab *s, void *bad)
     kmem_cache_t *c = s->cache;
     for (uint32_t i = 0; i < c->objects; i++)      /* the lost objects count as live */
         s->map[i / 32] |= 1u << (i % 32);
-    c->live += c->objects - s->inuse;
     s->inuse = c->objects;
     s->free = NULL;
     c->partial = s->partial;                    /* S was on top */
     s->on_partial = false;
 }
-#line 578 "chapters/04-slab.nw"
+#line 575 "chapters/04-slab.nw"
 #ifdef HEAP_DEBUG
 #define POISON_WORD ((uintptr_t)0x0101010101010101ull * HEAP_POISON)
 
@@ -304,7 +302,7 @@ check_poison(kmem_cache_t *c, char *obj)
     }
 }
 #endif
-#line 611 "chapters/04-slab.nw"
+#line 608 "chapters/04-slab.nw"
 /* The slab of the live object P, with its index in *INDEX; NULL, with an
  * error, if P is not one. */
 static inline struct slab *
@@ -325,27 +323,26 @@ object_of(void *p, uint32_t *index, const char *who, const char *file, int line)
     *index = i;
     return s;
 }
-#line 639 "chapters/04-slab.nw"
+#line 636 "chapters/04-slab.nw"
 static inline void
 release(struct slab *s, void *p, uint32_t i)
 {
     kmem_cache_t *c = s->cache;
     s->map[i / 32] &= ~(1u << (i % 32));
     
-#line 655 "chapters/04-slab.nw"
+#line 651 "chapters/04-slab.nw"
 #ifdef HEAP_DEBUG
 if (c->poison)
     memset(p, HEAP_POISON, c->stride);
 #endif
-#line 645 "chapters/04-slab.nw"
+#line 642 "chapters/04-slab.nw"
     *(void **)((char *)p + c->link) = s->free;
     s->free = p;
     s->inuse--;
-    c->live--;
     if (!s->on_partial)
         partial_push(s);
 }
-#line 666 "chapters/04-slab.nw"
+#line 662 "chapters/04-slab.nw"
 void
 kmem_cache_free(kmem_cache_t *c, void *p)
 {
@@ -376,7 +373,7 @@ slab_cache_of(void *p, const char *who, const char *file, int line)
     struct slab *s = object_of(p, &i, who, file, line);
     return s ? s->cache : NULL;
 }
-#line 707 "chapters/04-slab.nw"
+#line 703 "chapters/04-slab.nw"
 static void
 slab_destroy(struct slab *s)
 {
@@ -415,12 +412,23 @@ slab_shrink_all(void)
     return bytes + kmem_cache_shrink(&cache_cache);
 }
 
+/* Objects allocated: counted when asked, not on every call. */
+uint32_t
+cache_live(const kmem_cache_t *c)
+{
+    uint32_t live = 0;
+    for (const struct slab *s = c->all; s; s = s->next)
+        live += s->inuse;
+    return live;
+}
+
 int
 kmem_cache_destroy(kmem_cache_t *c)
 {
     *sl.last_error = MEM_SUCCESS;
-    if (c->live) {
-        slab_error(MEM_INVALID, "kmem_cache_destroy: %s still has %u live objects", c->name, c->live);
+    uint32_t live = cache_live(c);
+    if (live) {
+        slab_error(MEM_INVALID, "kmem_cache_destroy: %s still has %u live objects", c->name, live);
         return MEM_INVALID;
     }
     kmem_cache_shrink(c);
@@ -432,7 +440,7 @@ kmem_cache_destroy(kmem_cache_t *c)
     kmem_cache_free(&cache_cache, c);
     return MEM_SUCCESS;
 }
-#line 1126 "chapters/04-slab.nw"
+#line 1134 "chapters/04-slab.nw"
 static int
 slab_check_failed(const kmem_cache_t *c, const struct slab *s, const char *why)
 {
@@ -458,14 +466,14 @@ check_cache(kmem_cache_t *c)
                 (s->map[i / 32] >> (i % 32)) & 1)
                 return slab_check_failed(c, s, "the free list is corrupt");
             
-#line 1193 "chapters/04-slab.nw"
+#line 1201 "chapters/04-slab.nw"
 #ifdef HEAP_DEBUG
 if (c->poison)
     for (size_t b = sizeof(void *); b < c->stride; b++)
         if ((uint8_t)o[b] != HEAP_POISON)
             return slab_check_failed(c, s, "a free object was written after it was freed");
 #endif
-#line 1151 "chapters/04-slab.nw"
+#line 1159 "chapters/04-slab.nw"
         }
         if (bits != s->inuse || free + bits != c->objects)
             return slab_check_failed(c, s, "the counts disagree with the bitmap");
@@ -484,7 +492,7 @@ if (c->poison)
             return slab_check_failed(c, s, "the stack of slabs with free objects is corrupt");
     if (stacked != with_free)
         return slab_check_failed(c, NULL, "the stack does not hold every slab with a free object");
-    if (slabs != c->slabs || live != c->live)
+    if (slabs != c->slabs)
         return slab_check_failed(c, NULL, "the cache's totals disagree with its slabs");
     return MEM_SUCCESS;
 }
@@ -505,19 +513,20 @@ slab_check(void)
         return slab_check_failed(&cache_cache, NULL, "pages mapped and pages in slabs differ");
     return MEM_SUCCESS;
 }
-#line 1223 "chapters/04-slab.nw"
+#line 1231 "chapters/04-slab.nw"
 void
 slab_cache_stats(const kmem_cache_t *c, struct slab_stats *st)
 {
-    *st = (struct slab_stats){ .slabs = c->slabs, .live = c->live };
+    *st = (struct slab_stats){ .slabs = c->slabs };
     for (struct slab *s = c->all; s; s = s->next) {
+        st->live += s->inuse;
         st->full += s->inuse == c->objects;
         st->empty += s->inuse == 0;
     }
     st->partial = c->slabs - st->full - st->empty;
     st->objects = c->slabs * c->objects;
     st->bytes = (size_t)c->slabs * (PAGE_SIZE << c->order);
-    st->used = (size_t)c->live * c->size;
+    st->used = (size_t)st->live * c->size;
 }
 
 const kmem_cache_t *
@@ -542,7 +551,7 @@ slab_pages(void)
 {
     return sl.mapped;
 }
-#line 1265 "chapters/04-slab.nw"
+#line 1274 "chapters/04-slab.nw"
 void
 slab_picture(const kmem_cache_t *c)
 {
@@ -558,7 +567,7 @@ slab_picture(const kmem_cache_t *c)
         kprintf("\n");
     }
 }
-#line 833 "chapters/04-slab.nw"
+#line 840 "chapters/04-slab.nw"
 #define KMALLOC_GRAIN      8
 #define KMALLOC_SMALL_MAX  2048
 
@@ -570,7 +579,7 @@ static struct {
     size_t small_max;           /* 0 until kmalloc_init: every request goes to the heap */
     kmem_cache_t *cache[KMALLOC_SMALL_MAX / KMALLOC_GRAIN];   /* (size - 1) / 8 -> cache */
 } km;
-#line 847 "chapters/04-slab.nw"
+#line 854 "chapters/04-slab.nw"
 void
 kmalloc_init(uintptr_t slab_base, size_t slab_size)
 {
@@ -597,7 +606,7 @@ kmalloc_cache(size_t size)
 {
     return size - 1 < km.small_max ? km.cache[(size - 1) / KMALLOC_GRAIN] : NULL;
 }
-#line 950 "chapters/04-slab.nw"
+#line 957 "chapters/04-slab.nw"
 void *
 kmalloc_at(size_t size, const char *file, int line)
 {
@@ -614,7 +623,7 @@ kfree_at(void *p, const char *file, int line)
     else
         heap_free_at(p, file, line);
 }
-#line 975 "chapters/04-slab.nw"
+#line 982 "chapters/04-slab.nw"
 void *
 krealloc_at(void *p, size_t size, const char *file, int line)
 {

@@ -1,4 +1,4 @@
-#line 1052 "chapters/04-slab.nw"
+#line 1059 "chapters/04-slab.nw"
 /* slab.h: object caches on pages, and kmalloc's size classes (chapter 4). */
 #ifndef SLAB_H
 #define SLAB_H
@@ -40,12 +40,11 @@ typedef struct kmem_cache {
     struct slab *partial;       /* slabs with a free object: a stack */
     struct slab *all;           /* every slab */
     uint32_t slabs;             /* slabs */
-    uint32_t live;              /* objects allocated */
     struct kmem_cache *next;    /* every cache, newest first */
 } kmem_cache_t;
-#line 408 "chapters/04-slab.nw"
+#line 407 "chapters/04-slab.nw"
 #define SLAB_MAX_OBJECT  ((PAGE_SIZE << SLAB_MAX_ORDER) / 2)   /* 8 KiB */
-#line 1068 "chapters/04-slab.nw"
+#line 1075 "chapters/04-slab.nw"
 /* Make [BASE, BASE + SIZE) the slab range and set up the cache of caches. */
 void slab_init(uintptr_t base, size_t size);
 /* A cache of SIZE-byte objects aligned to ALIGN (0: 8), each set up by
@@ -60,6 +59,7 @@ void kmem_cache_free(kmem_cache_t *c, void *p);
 size_t kmem_cache_shrink(kmem_cache_t *c);
 size_t slab_shrink_all(void);
 /* Destroy C: MEM_SUCCESS, or MEM_INVALID if it has live objects. */
+uint32_t cache_live(const kmem_cache_t *c);
 int kmem_cache_destroy(kmem_cache_t *c);
 /* kfree of a pointer in the slab range; the cache of a live object. */
 void slab_free(void *p, const char *file, int line);
@@ -68,7 +68,7 @@ kmem_cache_t *slab_cache_of(void *p, const char *who, const char *file, int line
 void kmalloc_init(uintptr_t slab_base, size_t slab_size);
 /* The cache that serves SIZE bytes, or NULL if the heap does. */
 kmem_cache_t *kmalloc_cache(size_t size);
-#line 1205 "chapters/04-slab.nw"
+#line 1213 "chapters/04-slab.nw"
 struct slab_stats {
     uint32_t slabs, partial, full, empty;   /* slabs, and on each list */
     uint32_t objects, live;                 /* objects in the slabs, allocated */
@@ -85,5 +85,5 @@ int slab_check(void);
 /* Print one line per slab of C with a map of its objects. */
 void slab_picture(const kmem_cache_t *c);
 
-#line 1064 "chapters/04-slab.nw"
+#line 1071 "chapters/04-slab.nw"
 #endif

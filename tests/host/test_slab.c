@@ -60,7 +60,7 @@ assert_all_returned(void)
     assert_int_equal(s.heap_used, 0);
     for (const kmem_cache_t *c = slab_next_cache(NULL); c; c = slab_next_cache(c))
         if (c != slab_find_cache("kmem_cache"))
-            assert_int_equal(c->live, 0);
+            assert_int_equal(cache_live(c), 0);
     slab_shrink_all();
     heap_trim();
     assert_int_equal(host_pages_mapped, pages_at_start);
