@@ -6,7 +6,7 @@ book/measured/slab.json, where the book cites them as {{fact:slab.KEY}}.
 
 Each build runs three times; for every figure the run with the fastest
 kmalloc is kept whole, so that a pair's kmalloc and glibc figures (and their
-ratio) always come from the same run.  `make bench-slab` runs this."""
+ratio) always come from the same run.  `make measure-slab` runs this."""
 import json
 import os
 import subprocess
@@ -54,7 +54,7 @@ def main():
             a, b = facts.get(f"{build}_{size}_10_ns"), facts.get(f"{build}_{size}_100000_ns")
             if a and b:
                 facts[f"{build}_{size}_flat"] = f"{float(b) / float(a):.2f}"
-    facts["_command"] = "make bench-slab (bench/slab-measure.py over bench/bench_slab.c)"
+    facts["_command"] = "make measure-slab (bench/slab-measure.py over bench/bench_slab.c)"
     os.makedirs(os.path.dirname(OUT), exist_ok=True)
     with open(OUT, "w") as f:
         json.dump(dict(sorted(facts.items())), f, indent=1)

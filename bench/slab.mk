@@ -10,6 +10,6 @@ slab-bench-debug_STAGE := 4
 slab-bench-debug_SRCS  := $(slab-bench_SRCS)
 slab-bench-debug_CFLAGS := $(HOST_RENAMES) -DHEAP_DEBUG
 
-.PHONY: bench-slab
-bench-slab: build/bench/slab-bench build/bench/slab-bench-debug   ## run stage 4's kmalloc benchmarks and record them in book/measured/slab.json
+.PHONY: measure-slab
+measure-slab: build/bench/slab-bench build/bench/slab-bench-debug   ## run stage 4's kmalloc benchmarks and record them in book/measured/slab.json
 	@$(PYTHON) bench/slab-measure.py build/bench/slab-bench build/bench/slab-bench-debug

@@ -1,4 +1,4 @@
-#line 1101 "chapters/04-slab.nw"
+#line 1107 "chapters/04-slab.nw"
 /* slab.c: object caches carved out of pages (Bonwick's slab allocator). */
 #include "slab.h"
 #include "kstring.h"
@@ -440,7 +440,7 @@ kmem_cache_destroy(kmem_cache_t *c)
     kmem_cache_free(&cache_cache, c);
     return MEM_SUCCESS;
 }
-#line 1134 "chapters/04-slab.nw"
+#line 1140 "chapters/04-slab.nw"
 static int
 slab_check_failed(const kmem_cache_t *c, const struct slab *s, const char *why)
 {
@@ -466,14 +466,14 @@ check_cache(kmem_cache_t *c)
                 (s->map[i / 32] >> (i % 32)) & 1)
                 return slab_check_failed(c, s, "the free list is corrupt");
             
-#line 1201 "chapters/04-slab.nw"
+#line 1207 "chapters/04-slab.nw"
 #ifdef HEAP_DEBUG
 if (c->poison)
     for (size_t b = sizeof(void *); b < c->stride; b++)
         if ((uint8_t)o[b] != HEAP_POISON)
             return slab_check_failed(c, s, "a free object was written after it was freed");
 #endif
-#line 1159 "chapters/04-slab.nw"
+#line 1165 "chapters/04-slab.nw"
         }
         if (bits != s->inuse || free + bits != c->objects)
             return slab_check_failed(c, s, "the counts disagree with the bitmap");
@@ -513,7 +513,7 @@ slab_check(void)
         return slab_check_failed(&cache_cache, NULL, "pages mapped and pages in slabs differ");
     return MEM_SUCCESS;
 }
-#line 1231 "chapters/04-slab.nw"
+#line 1237 "chapters/04-slab.nw"
 void
 slab_cache_stats(const kmem_cache_t *c, struct slab_stats *st)
 {
@@ -551,7 +551,7 @@ slab_pages(void)
 {
     return sl.mapped;
 }
-#line 1274 "chapters/04-slab.nw"
+#line 1280 "chapters/04-slab.nw"
 void
 slab_picture(const kmem_cache_t *c)
 {
