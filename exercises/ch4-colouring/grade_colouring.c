@@ -42,6 +42,7 @@ KTEST(ex_colour_frees_and_shrinks)
         o[i] = kmem_cache_alloc(c);
         memset(o[i], 0x77, 240);
     }
+    KCHECK_EQ(in_page(o[16]), SLAB_COLOUR_STEP);   /* the second slab is coloured */
     kmem_cache_free(c, o[20] + 8);                 /* inside an object of a coloured slab */
     KCHECK_EQ(heap_last_error(), MEM_INVALID);
     kmem_cache_free(c, o[16] - SLAB_COLOUR_STEP);  /* in the colour's gap, no object */

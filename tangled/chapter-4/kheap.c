@@ -44,7 +44,7 @@ static int check_failed(const heap_block_t *b, const char *why);
 #line 908 "chapters/03-vmm.nw"
 static bool heap_grow(size_t need);
 static void heap_extend(size_t bytes);
-#line 914 "chapters/04-slab.nw"
+#line 932 "chapters/04-slab.nw"
 /* Chapter 4: this file's kmalloc family is the first-fit heap's own;
  * slab.c routes the public one by size. */
 #define kmalloc_at   heap_alloc_at
@@ -137,7 +137,7 @@ heap_error_count(void)
 {
     return heap.errors;
 }
-#line 781 "chapters/04-slab.nw"
+#line 799 "chapters/04-slab.nw"
 /* Chapter 4: the slab layer reports its errors through the heap. */
 void *
 heap_report(int code, const char *fmt, ...)

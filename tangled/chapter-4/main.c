@@ -10,7 +10,7 @@
 #include "pmm.h"
 #line 752 "chapters/03-vmm.nw"
 #include "vmm.h"
-#line 1059 "chapters/04-slab.nw"
+#line 1077 "chapters/04-slab.nw"
 #include "slab.h"
 
 #line 643 "chapters/00-boot.nw"
@@ -117,7 +117,7 @@ if (magic == MULTIBOOT_BOOTLOADER_MAGIC) {
 pmm_init(boot_info);
 vmm_init();
 heap_init_virtual();
-#line 1055 "chapters/04-slab.nw"
+#line 1073 "chapters/04-slab.nw"
 kmalloc_init(SLAB_VIRTUAL_START, SLAB_VIRTUAL_SIZE);
 #line 608 "chapters/00-boot.nw"
     if (test_mode)

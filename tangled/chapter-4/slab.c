@@ -1,4 +1,4 @@
-#line 1107 "chapters/04-slab.nw"
+#line 1125 "chapters/04-slab.nw"
 /* slab.c: object caches carved out of pages (Bonwick's slab allocator). */
 #include "slab.h"
 #include "kstring.h"
@@ -38,7 +38,7 @@ static struct {
 
 struct slab_area slab_area;                 /* the range, for slab_owns() */
 static struct slab *slab_table[SLAB_PAGES]; /* page -> its slab, or NULL */
-#line 803 "chapters/04-slab.nw"
+#line 821 "chapters/04-slab.nw"
 #define slab_error(...) heap_report(__VA_ARGS__)
 /* The rare paths, out of line, so that the common ones need few registers. */
 #define COLD __attribute__((noinline, cold))
@@ -111,6 +111,36 @@ all_remove(struct slab *s)
     if (s->next)
         s->next->prev = s->prev;
 }
+#line 578 "chapters/04-slab.nw"
+#ifdef HEAP_DEBUG
+#define POISON_WORD ((uintptr_t)0x0101010101010101ull * HEAP_POISON)
+
+static inline void
+fill_poison(const kmem_cache_t *c, void *obj)
+{
+    uintptr_t *w = obj;
+    for (size_t k = 0; k < c->stride / sizeof(uintptr_t); k++)
+        w[k] = POISON_WORD;
+}
+
+static void
+check_poison(kmem_cache_t *c, char *obj)
+{
+    const uintptr_t *w = (const uintptr_t *)obj;
+    size_t words = c->stride / sizeof(uintptr_t);
+    for (size_t k = 1; k < words; k++) {            /* word 0 is the link */
+        if (w[k] == POISON_WORD)
+            continue;
+        size_t b = k * sizeof(uintptr_t);
+        while (((uint8_t *)obj)[b] == HEAP_POISON)
+            b++;
+        slab_error(MEM_CORRUPT, "kmalloc: %s object %p was written after it was freed "
+                   "(byte %lu is 0x%02x, not the poison 0x%02x)", c->name, (void *)obj,
+                   (unsigned long)b, ((uint8_t *)obj)[b], HEAP_POISON);
+        return;
+    }
+}
+#endif
 #line 312 "chapters/04-slab.nw"
 /* Set C up for objects of SIZE bytes aligned to ALIGN (a power of two);
  * false if no slab of SLAB_MAX_ORDER could hold one. */
@@ -168,8 +198,8 @@ cache_setup(kmem_cache_t *c, const char *name, size_t size, size_t align,
 kmem_cache_t *
 kmem_cache_create(const char *name, size_t size, size_t align, void (*ctor)(void *))
 {
-    if (align == 0)
-        align = HEAP_ALIGN;
+    if (align < HEAP_ALIGN)
+        align = HEAP_ALIGN;                     /* at least 8: a link fits, words are aligned */
     if (size == 0 || size > SLAB_MAX_OBJECT || !name || (align & (align - 1)) || align > PAGE_SIZE)
         return slab_error(MEM_INVALID, "kmem_cache_create: cannot make a cache of %lu-byte objects "
                           "aligned to %lu", (unsigned long)size, (unsigned long)align);
@@ -185,7 +215,7 @@ kmem_cache_create(const char *name, size_t size, size_t align, void (*ctor)(void
     }
     return c;
 }
-#line 883 "chapters/04-slab.nw"
+#line 901 "chapters/04-slab.nw"
 void
 slab_init(uintptr_t base, size_t size)
 {
@@ -213,8 +243,13 @@ cache_grow(kmem_cache_t *c)
     memset(s->map, 0, (c->objects + 31) / 32 * sizeof(uint32_t));
     for (uint32_t i = c->objects; i-- > 0; ) {
         char *obj = (char *)va + i * c->stride;
-        if (c->poison)
-            memset(obj, HEAP_POISON, c->stride);
+        
+#line 669 "chapters/04-slab.nw"
+#ifdef HEAP_DEBUG
+if (c->poison)
+    fill_poison(c, obj);
+#endif
+#line 485 "chapters/04-slab.nw"
         if (c->ctor)
             c->ctor(obj);
         *(void **)(obj + c->link) = s->free;
@@ -227,7 +262,7 @@ cache_grow(kmem_cache_t *c)
     partial_push(s);
     return s;
 }
-#line 512 "chapters/04-slab.nw"
+#line 511 "chapters/04-slab.nw"
 static inline void *
 cache_alloc(kmem_cache_t *c)
 {
@@ -251,12 +286,12 @@ cache_alloc(kmem_cache_t *c)
             s->on_partial = false;
         }
         
-#line 568 "chapters/04-slab.nw"
+#line 571 "chapters/04-slab.nw"
 #ifdef HEAP_DEBUG
 if (c->poison)
     check_poison(c, obj);
 #endif
-#line 535 "chapters/04-slab.nw"
+#line 534 "chapters/04-slab.nw"
         return obj;
     }
 }
@@ -266,7 +301,7 @@ kmem_cache_alloc(kmem_cache_t *c)
 {
     return cache_alloc(c);
 }
-#line 547 "chapters/04-slab.nw"
+#line 546 "chapters/04-slab.nw"
 static void
 free_list_corrupt(struct slab *s, void *bad)
 {
@@ -280,29 +315,7 @@ free_list_corrupt(struct slab *s, void *bad)
     c->partial = s->partial;                    /* S was on top */
     s->on_partial = false;
 }
-#line 575 "chapters/04-slab.nw"
-#ifdef HEAP_DEBUG
-#define POISON_WORD ((uintptr_t)0x0101010101010101ull * HEAP_POISON)
-
-static void
-check_poison(kmem_cache_t *c, char *obj)
-{
-    const uintptr_t *w = (const uintptr_t *)obj;
-    size_t words = c->stride / sizeof(uintptr_t);
-    for (size_t k = 1; k < words; k++) {            /* word 0 is the link */
-        if (w[k] == POISON_WORD)
-            continue;
-        size_t b = k * sizeof(uintptr_t);
-        while (((uint8_t *)obj)[b] == HEAP_POISON)
-            b++;
-        slab_error(MEM_CORRUPT, "kmalloc: %s object %p was written after it was freed "
-                   "(byte %lu is 0x%02x, not the poison 0x%02x)", c->name, (void *)obj,
-                   (unsigned long)b, ((uint8_t *)obj)[b], HEAP_POISON);
-        return;
-    }
-}
-#endif
-#line 608 "chapters/04-slab.nw"
+#line 619 "chapters/04-slab.nw"
 /* The slab of the live object P, with its index in *INDEX; NULL, with an
  * error, if P is not one. */
 static inline struct slab *
@@ -323,26 +336,26 @@ object_of(void *p, uint32_t *index, const char *who, const char *file, int line)
     *index = i;
     return s;
 }
-#line 636 "chapters/04-slab.nw"
+#line 647 "chapters/04-slab.nw"
 static inline void
 release(struct slab *s, void *p, uint32_t i)
 {
     kmem_cache_t *c = s->cache;
     s->map[i / 32] &= ~(1u << (i % 32));
     
-#line 651 "chapters/04-slab.nw"
+#line 662 "chapters/04-slab.nw"
 #ifdef HEAP_DEBUG
 if (c->poison)
-    memset(p, HEAP_POISON, c->stride);
+    fill_poison(c, p);
 #endif
-#line 642 "chapters/04-slab.nw"
+#line 653 "chapters/04-slab.nw"
     *(void **)((char *)p + c->link) = s->free;
     s->free = p;
     s->inuse--;
     if (!s->on_partial)
         partial_push(s);
 }
-#line 662 "chapters/04-slab.nw"
+#line 680 "chapters/04-slab.nw"
 void
 kmem_cache_free(kmem_cache_t *c, void *p)
 {
@@ -373,7 +386,7 @@ slab_cache_of(void *p, const char *who, const char *file, int line)
     struct slab *s = object_of(p, &i, who, file, line);
     return s ? s->cache : NULL;
 }
-#line 703 "chapters/04-slab.nw"
+#line 721 "chapters/04-slab.nw"
 static void
 slab_destroy(struct slab *s)
 {
@@ -440,7 +453,7 @@ kmem_cache_destroy(kmem_cache_t *c)
     kmem_cache_free(&cache_cache, c);
     return MEM_SUCCESS;
 }
-#line 1140 "chapters/04-slab.nw"
+#line 1159 "chapters/04-slab.nw"
 static int
 slab_check_failed(const kmem_cache_t *c, const struct slab *s, const char *why)
 {
@@ -466,14 +479,14 @@ check_cache(kmem_cache_t *c)
                 (s->map[i / 32] >> (i % 32)) & 1)
                 return slab_check_failed(c, s, "the free list is corrupt");
             
-#line 1207 "chapters/04-slab.nw"
+#line 1226 "chapters/04-slab.nw"
 #ifdef HEAP_DEBUG
 if (c->poison)
     for (size_t b = sizeof(void *); b < c->stride; b++)
         if ((uint8_t)o[b] != HEAP_POISON)
             return slab_check_failed(c, s, "a free object was written after it was freed");
 #endif
-#line 1165 "chapters/04-slab.nw"
+#line 1184 "chapters/04-slab.nw"
         }
         if (bits != s->inuse || free + bits != c->objects)
             return slab_check_failed(c, s, "the counts disagree with the bitmap");
@@ -513,7 +526,7 @@ slab_check(void)
         return slab_check_failed(&cache_cache, NULL, "pages mapped and pages in slabs differ");
     return MEM_SUCCESS;
 }
-#line 1237 "chapters/04-slab.nw"
+#line 1256 "chapters/04-slab.nw"
 void
 slab_cache_stats(const kmem_cache_t *c, struct slab_stats *st)
 {
@@ -551,7 +564,7 @@ slab_pages(void)
 {
     return sl.mapped;
 }
-#line 1280 "chapters/04-slab.nw"
+#line 1299 "chapters/04-slab.nw"
 void
 slab_picture(const kmem_cache_t *c)
 {
@@ -567,7 +580,7 @@ slab_picture(const kmem_cache_t *c)
         kprintf("\n");
     }
 }
-#line 840 "chapters/04-slab.nw"
+#line 858 "chapters/04-slab.nw"
 #define KMALLOC_GRAIN      8
 #define KMALLOC_SMALL_MAX  2048
 
@@ -579,7 +592,7 @@ static struct {
     size_t small_max;           /* 0 until kmalloc_init: every request goes to the heap */
     kmem_cache_t *cache[KMALLOC_SMALL_MAX / KMALLOC_GRAIN];   /* (size - 1) / 8 -> cache */
 } km;
-#line 854 "chapters/04-slab.nw"
+#line 872 "chapters/04-slab.nw"
 void
 kmalloc_init(uintptr_t slab_base, size_t slab_size)
 {
@@ -606,7 +619,7 @@ kmalloc_cache(size_t size)
 {
     return size - 1 < km.small_max ? km.cache[(size - 1) / KMALLOC_GRAIN] : NULL;
 }
-#line 957 "chapters/04-slab.nw"
+#line 975 "chapters/04-slab.nw"
 void *
 kmalloc_at(size_t size, const char *file, int line)
 {
@@ -623,7 +636,7 @@ kfree_at(void *p, const char *file, int line)
     else
         heap_free_at(p, file, line);
 }
-#line 982 "chapters/04-slab.nw"
+#line 1000 "chapters/04-slab.nw"
 void *
 krealloc_at(void *p, size_t size, const char *file, int line)
 {

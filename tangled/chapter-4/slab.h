@@ -1,4 +1,4 @@
-#line 1065 "chapters/04-slab.nw"
+#line 1083 "chapters/04-slab.nw"
 /* slab.h: object caches on pages, and kmalloc's size classes (chapter 4). */
 #ifndef SLAB_H
 #define SLAB_H
@@ -44,7 +44,7 @@ typedef struct kmem_cache {
 } kmem_cache_t;
 #line 407 "chapters/04-slab.nw"
 #define SLAB_MAX_OBJECT  ((PAGE_SIZE << SLAB_MAX_ORDER) / 2)   /* 8 KiB */
-#line 1081 "chapters/04-slab.nw"
+#line 1099 "chapters/04-slab.nw"
 /* Make [BASE, BASE + SIZE) the slab range and set up the cache of caches. */
 void slab_init(uintptr_t base, size_t size);
 /* A cache of SIZE-byte objects aligned to ALIGN (0: 8), each set up by
@@ -68,7 +68,7 @@ kmem_cache_t *slab_cache_of(void *p, const char *who, const char *file, int line
 void kmalloc_init(uintptr_t slab_base, size_t slab_size);
 /* The cache that serves SIZE bytes, or NULL if the heap does. */
 kmem_cache_t *kmalloc_cache(size_t size);
-#line 1219 "chapters/04-slab.nw"
+#line 1238 "chapters/04-slab.nw"
 struct slab_stats {
     uint32_t slabs, partial, full, empty;   /* slabs, and on each list */
     uint32_t objects, live;                 /* objects in the slabs, allocated */
@@ -85,5 +85,5 @@ int slab_check(void);
 /* Print one line per slab of C with a map of its objects. */
 void slab_picture(const kmem_cache_t *c);
 
-#line 1077 "chapters/04-slab.nw"
+#line 1095 "chapters/04-slab.nw"
 #endif
