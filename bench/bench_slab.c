@@ -73,7 +73,7 @@ quiet_init(void)
     {                                                                   \
         double t = now();                                               \
         for (uint32_t s = 0; s < steps; s++) {                          \
-            uint32_t i = next() % live;                                 \
+            uint32_t i = (uint32_t)(((uint64_t)next() * live) >> 32);   \
             FREE(b[i]);                                                 \
             b[i] = ALLOC(size);                                         \
             *(volatile char *)b[i] = 1;                                 \
