@@ -1,8 +1,8 @@
-%line 242+1 chapters/00-boot.nw
+%line 273+1 chapters/00-boot.nw
 ; boot.asm: the multiboot header and the first instructions the kernel runs.
 bits 32
 
-%line 181+1 chapters/00-boot.nw
+%line 202+1 chapters/00-boot.nw
 MB_HEADER_MAGIC equ 0x1BADB002
 MB_PAGE_ALIGN   equ 1 << 0          ; load modules on page boundaries
 MB_MEMORY_INFO  equ 1 << 1          ; give us mem_* and the memory map
@@ -13,16 +13,18 @@ align 4
     dd MB_HEADER_MAGIC
     dd MB_FLAGS
     dd -(MB_HEADER_MAGIC + MB_FLAGS)    ; the three words sum to 0
-%line 228+1 chapters/00-boot.nw
+%line 257+1 chapters/00-boot.nw
 KERNEL_STACK_SIZE equ 16384
 
 section .bss
-align 16
-global stack_bottom, stack_top
+align 4096
+global stack_guard, stack_bottom, stack_top
+stack_guard:
+    resb 4096                               ; a pattern, checked (chapter 3: unmapped)
 stack_bottom:
     resb KERNEL_STACK_SIZE
 stack_top:
-%line 206+1 chapters/00-boot.nw
+%line 227+1 chapters/00-boot.nw
 section .text
 global _start
 extern kmain
@@ -38,5 +40,5 @@ _start:
     cli
     hlt
     jmp .halt
-%line 248+1 chapters/00-boot.nw
+%line 279+1 chapters/00-boot.nw
 section .note.GNU-stack noalloc noexec nowrite progbits

@@ -8,6 +8,7 @@
 
 #define SIM_RAM (64u << 20)
 uint8_t *host_ram;          /* allocated by the test */
+uintptr_t heap_phys = 0x00500000;   /* chapter 1 puts the heap here, usually */
 
 void *host_p2v(uint64_t pa);
 void *

@@ -1,6 +1,7 @@
 /* test_heap.c: host tests of the kernel heap (chapter 1), with cmocka.
  * Built from tangled/chapter-1/kheap.c and kstring.c as 64-bit code under
  * AddressSanitizer and UndefinedBehaviorSanitizer (tests/host/heap.mk). */
+#define _GNU_SOURCE             /* memfd_create */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <cmocka.h>
 #include "kheap.h"
 #include "kstring.h"
@@ -150,12 +153,73 @@ test_overflow_into_next_header(void **state)
     assert_int_equal(heap_check(), MEM_CORRUPT);
     kfree(b);
     assert_int_not_equal(heap_last_error(), MEM_SUCCESS);
-    assert_null(kmalloc(16));
+    char *c = kmalloc(16);                          /* walks past b: fences it off */
+    assert_non_null(c);
+    assert_true(c > b);
     assert_int_equal(heap_last_error(), MEM_CORRUPT);
-    memcpy(b - header, saved, header);
+    assert_int_equal(heap_check(), MEM_SUCCESS);
+    kfree(b);                                       /* fenced: refused */
+    assert_int_equal(heap_last_error(), MEM_INVALID);
+    kfree(c);
     kfree(a);
-    kfree(b);
+    assert_int_equal(heap_unfence(b), MEM_SUCCESS);
     assert_pristine();
+    (void)saved;
+}
+
+/* The common bug: one byte too many, into the magic of the next header.
+ * kfree of the culprit must say so, and the heap must go on working. */
+static void
+test_one_byte_overrun_caught_at_kfree(void **state)
+{
+    char *a = kmalloc(40), *b = kmalloc(40), *c = kmalloc(40);
+    a[40] = 0;
+    kfree(a);
+    assert_int_equal(heap_last_error(), MEM_CORRUPT);
+    assert_non_null(strstr(output, "kfree: the header after block"));
+    assert_int_equal(heap_check(), MEM_SUCCESS);
+    char *d = kmalloc(300);
+    assert_non_null(d);
+    kfree(b);
+    assert_int_equal(heap_last_error(), MEM_INVALID);
+    kfree(c);
+    kfree(d);
+    assert_int_equal(heap_unfence(b), MEM_SUCCESS);
+    assert_pristine();
+}
+
+/* A heap of 4 GiB and more: the statistics must not wrap at 2^32.  The
+ * region is 1 MiB of private memory followed by the same 1 MiB of shared
+ * memory mapped again and again, so that 4 GiB of address space costs 2 MiB
+ * of RAM; everything past the first MiB is free, poisoned memory, the same
+ * bytes wherever it appears. */
+static void
+test_statistics_of_a_4_gib_heap(void **state)
+{
+    const size_t chunk = 1 << 20, size = ((size_t)4 << 30) + 2 * chunk;
+    int fd = memfd_create("heap4g", 0);
+    assert_true(fd >= 0 && ftruncate(fd, (off_t)chunk) == 0);
+    uint8_t *base = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    assert_true(base != MAP_FAILED);
+    assert_true(mmap(base, chunk, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+                     -1, 0) == base);
+    for (size_t off = chunk; off < size; off += chunk)
+        assert_true(mmap(base + off, chunk, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0)
+                    == base + off);
+    heap_init(base, size);
+    memory_stats_t s;
+    memory_get_stats(&s);
+    assert_true(s.heap_size == size);
+    assert_true(s.heap_free == size - header);
+    assert_int_equal(heap_check(), MEM_SUCCESS);
+    void *p = kmalloc(100);                         /* in the private first MiB */
+    assert_non_null(p);
+    assert_int_equal(heap_check(), MEM_SUCCESS);
+    kfree(p);
+    assert_int_equal(heap_check(), MEM_SUCCESS);
+    munmap(base, size);
+    close(fd);
+    heap_init(region, REGION);
 }
 
 static void
@@ -166,10 +230,13 @@ test_write_after_free_is_reported(void **state)
     p[99] = 1;
     assert_int_equal(heap_check(), MEM_CORRUPT);
     char *q = kmalloc(100);
-    assert_ptr_equal(p, q);
+    assert_non_null(q);
+    assert_ptr_not_equal(p, q);                     /* the damaged bytes are fenced off */
     assert_int_equal(heap_last_error(), MEM_CORRUPT);
     assert_non_null(strstr(output, "written after it was freed"));
+    assert_int_equal(heap_check(), MEM_SUCCESS);
     kfree(q);
+    assert_int_equal(heap_unfence(p), MEM_SUCCESS);
     assert_pristine();
 }
 
@@ -328,7 +395,9 @@ main(void)
         cmocka_unit_test_setup_teardown(test_bad_frees_are_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fake_header_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_overflow_into_next_header, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_one_byte_overrun_caught_at_kfree, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_after_free_is_reported, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_statistics_of_a_4_gib_heap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_realloc_keeps_contents, setup, teardown),
         cmocka_unit_test_setup_teardown(test_randomized_against_a_model, setup, teardown),
         cmocka_unit_test(test_string_functions_at_every_alignment),

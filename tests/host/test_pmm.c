@@ -150,6 +150,52 @@ test_bad_frees_change_nothing(void **state)
     assert_int_equal(pmm_free_frames(), n);
 }
 
+/* Broken entries end the walk, without reading past the map or looping:
+ * a size whose size + 4 is 0 in 32 bits, and one past the end of the map. */
+static void
+test_broken_entries_end_the_walk(void **state)
+{
+    struct map m = { .length = 0 };
+    entry(&m, 0x100000, 16 * MiB, 1);
+    entry(&m, 32 * MiB, 16 * MiB, 1);
+    entry(&m, 64 * MiB, 16 * MiB, 1);               /* never reached */
+    struct multiboot_mmap_entry e;
+    memcpy(&e, m.bytes + 24, sizeof e);
+    e.size = 0xFFFFFFFCu;                           /* size + 4 == 0 in 32 bits */
+    memcpy(m.bytes + 24, &e, sizeof e);
+    struct pmm_ranges usable = { 0 }, reserved = { 0 };
+    pmm_parse_map(m.bytes, m.length, &usable, &reserved);
+    assert_int_equal(usable.n, 2);                  /* the broken entry is whole: used, last */
+    e.size = 20 + 4;                                /* claims 4 bytes more than the map has */
+    memcpy(m.bytes + 24, &e, sizeof e);
+    usable.n = 0;
+    pmm_parse_map(m.bytes, 2 * 24, &usable, &reserved);
+    assert_int_equal(usable.n, 2);
+    usable.n = 0;
+    pmm_parse_map(m.bytes, 24 + 10, &usable, &reserved);   /* half an entry at the end */
+    assert_int_equal(usable.n, 1);
+}
+
+/* pmm_frame refuses the failure value with a panic. */
+static jmp_buf panicked;
+static void
+panic_returns(const char *message)
+{
+    (void)message;
+    longjmp(panicked, 1);
+}
+
+static void
+test_pmm_frame_refuses_no_frame(void **state)
+{
+    int before = host_panic_count;
+    host_panic_hook = panic_returns;
+    if (!setjmp(panicked))
+        pmm_frame(PMM_NO_FRAME);
+    host_panic_hook = NULL;
+    assert_int_equal(host_panic_count, before + 1);
+}
+
 int
 main(void)
 {
@@ -160,6 +206,8 @@ main(void)
         cmocka_unit_test(test_above_4g_and_overflowing_entries),
         cmocka_unit_test(test_tiny_machines),
         cmocka_unit_test(test_bad_frees_change_nothing),
+        cmocka_unit_test(test_broken_entries_end_the_walk),
+        cmocka_unit_test(test_pmm_frame_refuses_no_frame),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     free(host_ram);

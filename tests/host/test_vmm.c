@@ -63,6 +63,37 @@ boot_small(void)
     boot_with(&m);
 }
 
+/* A module that fills the direct map (300 MiB at 2 MiB, in 512 MiB of RAM):
+ * the frame allocator's bookkeeping has no room below 256 MiB, and must not
+ * be put above it, where nothing maps it yet; pmm_setup says so.  A module
+ * that leaves a few MiB free below 256 MiB: the bookkeeping goes there. */
+static void
+test_bookkeeping_stays_in_the_direct_map(void **state)
+{
+    static char said[512];
+    struct map m = { .length = 0 };
+    qemu_map(&m, SIM_RAM_SIZE);
+    host_panic_hook = panic_fails_the_test;
+    for (int big = 1; big >= 0; big--) {
+        sim_reset(GARBAGE);
+        struct pmm_ranges usable = { 0 }, reserved = { 0 };
+        pmm_parse_map(m.bytes, m.length, &usable, &reserved);
+        reserved.r[reserved.n++] = (struct pmm_range){ 0, 2 * MiB };
+        reserved.r[reserved.n++] = (struct pmm_range){ 2 * MiB, (big ? 302 : 250) * MiB };
+        console_capture(said, sizeof(said));
+        uint32_t frames = pmm_setup(&usable, &reserved);
+        console_capture(NULL, 0);
+        if (big) {
+            assert_int_equal(frames, 0);
+            assert_non_null(strstr(said, "no room for the frame allocator's"));
+            assert_non_null(strstr(said, "below 256 MiB"));
+        } else {
+            assert_true(frames > 0);
+            assert_true(pmm_metadata().end <= DIRECT_MAP_SIZE);
+        }
+    }
+}
+
 /* The directory and a page table as the walker sees them (physical). */
 static uint32_t
 pde_of(uintptr_t va)
@@ -552,6 +583,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_vmm_init_builds_the_directory),
+        cmocka_unit_test(test_bookkeeping_stays_in_the_direct_map),
         cmocka_unit_test(test_map_translate_unmap_against_a_model),
         cmocka_unit_test(test_refusals_change_nothing),
         cmocka_unit_test(test_no_frame_for_a_table),
