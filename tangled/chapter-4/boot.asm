@@ -1,9 +1,9 @@
-%line 242+1 chapters/00-boot.nw
+%line 273+1 chapters/00-boot.nw
 ; boot.asm: the multiboot header and the first instructions the kernel runs.
 bits 32
-%line 269+1 chapters/03-vmm.nw
+%line 421+1 chapters/03-vmm.nw
 KERNEL_VIRTUAL_BASE equ 0xC0000000  ; as in kernel.h and kernel.ld
-%line 181+1 chapters/00-boot.nw
+%line 202+1 chapters/00-boot.nw
 MB_HEADER_MAGIC equ 0x1BADB002
 MB_PAGE_ALIGN   equ 1 << 0          ; load modules on page boundaries
 MB_MEMORY_INFO  equ 1 << 1          ; give us mem_* and the memory map
@@ -14,7 +14,7 @@ align 4
     dd MB_HEADER_MAGIC
     dd MB_FLAGS
     dd -(MB_HEADER_MAGIC + MB_FLAGS)    ; the three words sum to 0
-%line 431+1 chapters/03-vmm.nw
+%line 685+1 chapters/03-vmm.nw
 KERNEL_STACK_SIZE equ 16384
 
 section .bss
@@ -25,7 +25,7 @@ stack_guard:
 stack_bottom:
     resb KERNEL_STACK_SIZE
 stack_top:
-%line 359+1 chapters/03-vmm.nw
+%line 511+1 chapters/03-vmm.nw
 section .data
 align 4096
 boot_page_directory:
@@ -37,11 +37,72 @@ boot_page_directory:
 %assign i i + 1
 %endrep
     times 1024 - (KERNEL_VIRTUAL_BASE >> 22) - 64 dd 0
-%line 389+1 chapters/03-vmm.nw
+%line 614+1 chapters/03-vmm.nw
 section .boot progbits alloc exec nowrite align=16
 global _start
 extern kmain
+%line 557+1 chapters/03-vmm.nw
+check_pse:                                  ; returns if the CPU has PSE, else stops
+    pushfd
+    pop eax
+    mov ecx, eax
+    xor eax, 1 << 21                        ; EFLAGS.ID changes iff CPUID exists
+    push eax
+    popfd
+    pushfd
+    pop eax
+    push ecx
+    popfd                                   ; EFLAGS as it was
+    xor eax, ecx
+    test eax, 1 << 21
+    jz .missing
+    xor eax, eax
+    cpuid                                   ; EAX: the highest leaf
+    test eax, eax
+    jz .missing
+    mov eax, 1
+    cpuid
+    test edx, 1 << 3                        ; CPUID.1:EDX.PSE
+    jz .missing
+    ret
+.missing:
+    mov esi, no_pse_message
+    mov edi, 0xB8000                        ; the screen's first line
+.next:
+    lodsb
+    test al, al
+    jz .stop
+    mov bl, al
+    mov ah, 0x07                            ; grey on black
+    stosw
+    mov dx, 0x3F8 + 5                       ; COM1's line status
+.wait:
+    in al, dx
+    test al, 0x20                           ; transmitter empty?
+    jz .wait
+    mov dx, 0x3F8
+    mov al, bl
+    out dx, al
+    jmp .next
+.stop:
+    mov dx, 0xF4                            ; QEMU's isa-debug-exit
+    mov eax, 0x11                           ; QEMU_EXIT_FAILURE
+    out dx, eax
+.halt:
+    cli
+    hlt
+    jmp .halt
+no_pse_message:
+    db "boot: stage 3 needs 4 MiB pages (PSE, a Pentium or later), "
+    db "and this processor has none; stopping.", 13, 10, 0
+%line 618+1 chapters/03-vmm.nw
 _start:                                     ; the loader jumps here, paging off
+    mov esp, stack_top - KERNEL_VIRTUAL_BASE ; a stack, through its physical address
+    mov esi, eax                            ; the multiboot magic and information
+    mov edi, ebx
+    call check_pse
+    mov eax, esi
+    mov ebx, edi
     mov ecx, boot_page_directory - KERNEL_VIRTUAL_BASE
     mov cr3, ecx                            ; the physical address of the directory
     mov ecx, cr4
@@ -65,5 +126,5 @@ higher_half:
     cli
     hlt
     jmp .halt
-%line 248+1 chapters/00-boot.nw
+%line 279+1 chapters/00-boot.nw
 section .note.GNU-stack noalloc noexec nowrite progbits

@@ -1,4 +1,4 @@
-#line 415 "chapters/00-workbench.nw"
+#line 429 "chapters/00-workbench.nw"
 /* console.c: the serial port, the VGA text screen, and kprintf. */
 #include "kernel.h"
 #include "x86.h"
@@ -16,9 +16,13 @@
 #define COM_LSR_READY   0x01    /* a received byte is waiting */
 #define COM_LSR_THRE    0x20    /* transmit holding register empty */
 
+static int early[16], nearly;           /* bytes received before serial_init */
+
 static void
 serial_init(void)
 {
+    while (nearly < 16 && (inb(COM1 + COM_LINE_STATUS) & COM_LSR_READY))
+        early[nearly++] = inb(COM1 + COM_DATA);
     outb(COM1 + COM_INT_ENABLE, 0x00);      /* no interrupts: we poll */
     outb(COM1 + COM_LINE_CTRL, COM_LCR_DLAB);
     outb(COM1 + COM_DATA, 1);               /* divisor 1: 115200 baud */
@@ -27,7 +31,7 @@ serial_init(void)
     outb(COM1 + COM_FIFO_CTRL, 0xC7);       /* enable and clear the FIFOs */
     outb(COM1 + COM_MODEM_CTRL, 0x03);      /* DTR and RTS */
 }
-#line 100 "chapters/00-workbench.nw"
+#line 111 "chapters/00-workbench.nw"
 static void
 serial_putc(char c)
 {
@@ -43,11 +47,14 @@ serial_putc(char c)
 static int
 serial_getc(void)
 {
+    static int taken;
+    if (taken < nearly)
+        return early[taken++];
     if (!(inb(COM1 + COM_LINE_STATUS) & COM_LSR_READY))
         return -1;
     return inb(COM1 + COM_DATA);
 }
-#line 131 "chapters/00-workbench.nw"
+#line 145 "chapters/00-workbench.nw"
 #define VGA_COLS   80
 #define VGA_ROWS   25
 #define VGA_COLOR  0x07             /* light grey on black */
@@ -64,7 +71,7 @@ vga_scroll(void)
         vga[i] = VGA_COLOR << 8 | ' ';
     vga_row = VGA_ROWS - 1;
 }
-#line 150 "chapters/00-workbench.nw"
+#line 164 "chapters/00-workbench.nw"
 static void
 vga_putc(char c)
 {
@@ -92,7 +99,7 @@ vga_clear(void)
         vga[i] = VGA_COLOR << 8 | ' ';
     vga_row = vga_col = 0;
 }
-#line 186 "chapters/00-workbench.nw"
+#line 200 "chapters/00-workbench.nw"
 static char *capture_buf;
 static size_t capture_size, capture_len;
 
@@ -129,7 +136,7 @@ console_getc(void)
 {
     return serial_getc();
 }
-#line 235 "chapters/00-workbench.nw"
+#line 249 "chapters/00-workbench.nw"
 struct sink {
     char *buf;          /* NULL: write to the console */
     size_t size, len;   /* len counts every byte, even those that did not fit */
@@ -144,7 +151,7 @@ sink_putc(struct sink *s, char c)
         s->buf[s->len] = c;
     s->len++;
 }
-#line 256 "chapters/00-workbench.nw"
+#line 270 "chapters/00-workbench.nw"
 static void
 put_number(struct sink *s, unsigned long long v, unsigned base, bool upper,
            bool negative, int width, bool zero_pad, bool left)
@@ -168,7 +175,7 @@ put_number(struct sink *s, unsigned long long v, unsigned base, bool upper,
     for (; left && width > len; width--)
         sink_putc(s, ' ');
 }
-#line 282 "chapters/00-workbench.nw"
+#line 296 "chapters/00-workbench.nw"
 static void
 put_string(struct sink *s, const char *str, int width, bool left)
 {
@@ -184,7 +191,7 @@ put_string(struct sink *s, const char *str, int width, bool left)
     for (; left && width > len; width--)
         sink_putc(s, ' ');
 }
-#line 304 "chapters/00-workbench.nw"
+#line 318 "chapters/00-workbench.nw"
 static void
 format(struct sink *s, const char *fmt, va_list ap)
 {
@@ -197,7 +204,7 @@ format(struct sink *s, const char *fmt, va_list ap)
         bool left = false, zero_pad = false;
         int width = 0, longs = 0;
         
-#line 322 "chapters/00-workbench.nw"
+#line 336 "chapters/00-workbench.nw"
 for (;; fmt++) {
     if (*fmt == '-')
         left = true;
@@ -211,9 +218,9 @@ while (*fmt >= '0' && *fmt <= '9')
 for (; *fmt == 'l' || *fmt == 'z'; fmt++)
     longs += *fmt == 'l' ? 1 : (sizeof(size_t) > sizeof(int) ? 2 : 0);
 zero_pad = zero_pad && !left;
-#line 316 "chapters/00-workbench.nw"
+#line 330 "chapters/00-workbench.nw"
         
-#line 342 "chapters/00-workbench.nw"
+#line 356 "chapters/00-workbench.nw"
 unsigned long long u;
 long long d;
 switch (*fmt) {
@@ -247,10 +254,10 @@ default:                        /* unknown: print it as written */
     if (!*fmt)
         fmt--;
 }
-#line 317 "chapters/00-workbench.nw"
+#line 331 "chapters/00-workbench.nw"
     }
 }
-#line 382 "chapters/00-workbench.nw"
+#line 396 "chapters/00-workbench.nw"
 int
 kvprintf(const char *fmt, va_list ap)
 {

@@ -1,4 +1,4 @@
-#line 912 "chapters/00-workbench.nw"
+#line 965 "chapters/00-workbench.nw"
 /* cpu.c: segments, exceptions, exception reports, panic. */
 #include "kernel.h"
 #include "x86.h"
@@ -6,7 +6,30 @@
 uint32_t probe_last_cr2;
 void cpu_init(void);
 
-#line 450 "chapters/00-workbench.nw"
+#line 1022 "chapters/00-workbench.nw"
+struct tss {                    /* the i386 task state segment: 104 bytes */
+    uint16_t link, link_high;   /* the task we came from */
+    uint32_t esp0;
+    uint16_t ss0, ss0_high;
+    uint32_t esp1;
+    uint16_t ss1, ss1_high;
+    uint32_t esp2;
+    uint16_t ss2, ss2_high;
+    uint32_t cr3, eip, eflags, eax, ecx, edx, ebx, esp, ebp, esi, edi;
+    uint16_t es, es_high, cs, cs_high, ss, ss_high, ds, ds_high;
+    uint16_t fs, fs_high, gs, gs_high, ldt, ldt_high;
+    uint16_t trap, iomap;
+} __attribute__((packed));
+_Static_assert(sizeof(struct tss) == 104, "the i386 TSS is 104 bytes");
+
+#define GDT_ACCESS_TSS          0x89    /* present, ring 0, 32-bit TSS, not busy */
+#define IDT_TASK_GATE           0x85    /* present, ring 0, task gate */
+#define DOUBLE_FAULT_STACK_SIZE 4096
+
+static struct tss kernel_tss, double_fault_tss;
+static uint8_t double_fault_stack[DOUBLE_FAULT_STACK_SIZE] __attribute__((aligned(16)));
+static void double_fault(void) __attribute__((noreturn));
+#line 464 "chapters/00-workbench.nw"
 #define GDT_ACCESS_CODE  0x9A   /* present, ring 0, code, readable */
 #define GDT_ACCESS_DATA  0x92   /* present, ring 0, data, writable */
 #define GDT_FLAGS_32BIT  0xC    /* 4 KiB granularity, 32-bit operands */
@@ -22,8 +45,8 @@ gdt_entry(uint32_t base, uint32_t limit, uint8_t access, uint8_t flags)
     e |= (uint64_t)(base >> 24) << 56;
     return e;
 }
-#line 476 "chapters/00-workbench.nw"
-static uint64_t gdt[3];
+#line 492 "chapters/00-workbench.nw"
+static uint64_t gdt[5];
 
 struct table_pointer {          /* the operand of lgdt and lidt */
     uint16_t limit;             /* size in bytes, minus one */
@@ -38,10 +61,17 @@ gdt_init(void)
     gdt[0] = 0;
     gdt[SEG_KCODE / 8] = gdt_entry(0, 0xFFFFF, GDT_ACCESS_CODE, GDT_FLAGS_32BIT);
     gdt[SEG_KDATA / 8] = gdt_entry(0, 0xFFFFF, GDT_ACCESS_DATA, GDT_FLAGS_32BIT);
+    
+#line 1050 "chapters/00-workbench.nw"
+gdt[SEG_TSS / 8] = gdt_entry((uint32_t)(uintptr_t)&kernel_tss, sizeof(struct tss) - 1,
+                             GDT_ACCESS_TSS, 0);
+gdt[SEG_DFTSS / 8] = gdt_entry((uint32_t)(uintptr_t)&double_fault_tss, sizeof(struct tss) - 1,
+                               GDT_ACCESS_TSS, 0);
+#line 508 "chapters/00-workbench.nw"
     struct table_pointer p = { sizeof(gdt) - 1, (uint32_t)(uintptr_t)gdt };
     gdt_load(&p, SEG_KCODE, SEG_KDATA);
 }
-#line 621 "chapters/00-workbench.nw"
+#line 642 "chapters/00-workbench.nw"
 struct idt_gate {
     uint16_t offset_low;
     uint16_t selector;
@@ -65,10 +95,14 @@ idt_init(void)
         idt[v].type = IDT_INTERRUPT_GATE;
         idt[v].offset_high = exception_stubs[v] >> 16;
     }
+    
+#line 1057 "chapters/00-workbench.nw"
+idt[8] = (struct idt_gate){ 0, SEG_DFTSS, 0, IDT_TASK_GATE, 0 };
+#line 666 "chapters/00-workbench.nw"
     struct table_pointer p = { sizeof(idt) - 1, (uint32_t)(uintptr_t)idt };
     idt_load(&p);
 }
-#line 889 "chapters/00-workbench.nw"
+#line 942 "chapters/00-workbench.nw"
 struct probe_entry {
     uint32_t insn, fixup;
 };
@@ -89,7 +123,7 @@ probe_fixup(struct trapframe *tf)
     }
     return false;
 }
-#line 760 "chapters/00-workbench.nw"
+#line 782 "chapters/00-workbench.nw"
 struct ksym {
     uint32_t addr;
     const char *name;
@@ -116,7 +150,7 @@ ksym_lookup(uintptr_t addr, uintptr_t *offset)
     *offset = addr - ksyms[lo - 1].addr;
     return ksyms[lo - 1].name;
 }
-#line 789 "chapters/00-workbench.nw"
+#line 811 "chapters/00-workbench.nw"
 void
 print_address(const char *prefix, uint32_t addr)
 {
@@ -127,7 +161,7 @@ print_address(const char *prefix, uint32_t addr)
     else
         kprintf("%s%p\n", prefix, (void *)(uintptr_t)addr);
 }
-#line 685 "chapters/00-workbench.nw"
+#line 707 "chapters/00-workbench.nw"
 static const char *const exception_names[32] = {
     "divide error (#DE)", "debug (#DB)", "non-maskable interrupt",
     "breakpoint (#BP)", "overflow (#OF)", "bound range exceeded (#BR)",
@@ -140,7 +174,7 @@ static const char *const exception_names[32] = {
     "reserved", "reserved", "hypervisor injection", "VMM communication (#VC)",
     "security (#SX)", "reserved",
 };
-#line 700 "chapters/00-workbench.nw"
+#line 722 "chapters/00-workbench.nw"
 void
 trap_report(const struct trapframe *tf)
 {
@@ -155,13 +189,13 @@ trap_report(const struct trapframe *tf)
     kprintf("    cr0 0x%08x  cr2 0x%08x  cr3 0x%08x\n",
             read_cr0(), read_cr2(), read_cr3());
     
-#line 930 "chapters/03-vmm.nw"
+#line 1206 "chapters/03-vmm.nw"
 if (tf->vector == 14)
     page_fault_explain(read_cr2(), tf->error_code);
-#line 714 "chapters/00-workbench.nw"
+#line 736 "chapters/00-workbench.nw"
     backtrace(tf->ebp);
 }
-#line 730 "chapters/00-workbench.nw"
+#line 752 "chapters/00-workbench.nw"
 extern char stack_bottom[], stack_top[];
 
 void
@@ -176,8 +210,11 @@ backtrace(uint32_t ebp)
         ebp = frame[0];
     }
 }
-#line 807 "chapters/00-workbench.nw"
+#line 839 "chapters/00-workbench.nw"
 void trap(struct trapframe *tf);
+static int trap_depth;                  /* > 0: a report is being printed */
+static uint32_t trap_first_vector;
+volatile bool trap_fault_injection;     /* tests: make the next report fault */
 
 void
 trap(struct trapframe *tf)
@@ -185,11 +222,124 @@ trap(struct trapframe *tf)
     if (probe_fixup(tf))
         return;
     
-    trap_report(tf);
-    panic("trap: unexpected CPU exception %u at eip %p",
-          tf->vector, (void *)(uintptr_t)tf->eip);
+    switch (trap_depth++) {
+    case 0:
+        trap_first_vector = tf->vector;
+        if (trap_fault_injection) {
+            trap_fault_injection = false;
+            __asm__ volatile("ud2");    /* a fault inside the handler, on purpose */
+        }
+        trap_report(tf);
+        panic("trap: unexpected CPU exception %u at eip %p",
+              tf->vector, (void *)(uintptr_t)tf->eip);
+    case 1:
+        panic("trap: CPU exception %u at eip %p while reporting exception %u: "
+              "the exception handler itself faulted", tf->vector,
+              (void *)(uintptr_t)tf->eip, trap_first_vector);
+    default:
+        qemu_exit(QEMU_EXIT_FAILURE);
+    }
 }
-#line 939 "chapters/00-workbench.nw"
+#line 1093 "chapters/00-workbench.nw"
+extern char stack_guard[], stack_bottom[];
+
+static void
+double_fault(void)
+{
+    const struct tss *t = &kernel_tss;
+    uint32_t guard = (uint32_t)(uintptr_t)stack_guard, bottom = (uint32_t)(uintptr_t)stack_bottom;
+    kprintf("\n*** CPU exception 8: double fault (#DF): a fault while the CPU was "
+            "delivering another one\n");
+    print_address("    eip ", t->eip);
+    kprintf("    esp 0x%08x  ebp 0x%08x  cr2 0x%08x  (stack 0x%08x-0x%08x, guard 0x%08x)\n",
+            t->esp, t->ebp, read_cr2(), bottom, (uint32_t)(uintptr_t)stack_top, guard);
+    backtrace(t->ebp);
+    if (t->esp >= guard && t->esp < bottom + 64)
+        panic("double fault: the kernel stack overflowed into its guard page (esp %p)",
+              (void *)(uintptr_t)t->esp);
+    panic("double fault at eip %p, esp %p", (void *)(uintptr_t)t->eip, (void *)(uintptr_t)t->esp);
+}
+#line 1121 "chapters/00-workbench.nw"
+#define STACK_GUARD_PATTERN 0x57AC6A4Du
+
+static void
+stack_guard_fill(void)
+{
+    
+#line 1137 "chapters/00-workbench.nw"
+for (uint32_t *w = (uint32_t *)stack_guard; w < (uint32_t *)stack_bottom; w++)
+    *w = STACK_GUARD_PATTERN;
+#line 1127 "chapters/00-workbench.nw"
+}
+
+void
+stack_check(void)
+{
+    
+#line 682 "chapters/03-vmm.nw"
+/* chapter 3: the guard page is unmapped, and the processor checks */
+#line 1133 "chapters/00-workbench.nw"
+}
+#line 554 "chapters/03-vmm.nw"
+#define CPU_NEEDS  CPUID_1_EDX_PSE      /* chapter 3: 4 MiB pages */
+
+#line 1216 "chapters/00-workbench.nw"
+const char *
+cpu_missing(const struct cpu_features *f, uint32_t needs)
+{
+    if (!f->i486)
+        return "an i486 or later, and this is an i386 (EFLAGS.AC cannot be set)";
+    if ((needs & CPUID_1_EDX_PSE) && !(f->edx & CPUID_1_EDX_PSE))
+        return f->cpuid ? "4 MiB pages (PSE, a Pentium or later), and CPUID says this processor "
+                          "has none"
+                        : "4 MiB pages (PSE, a Pentium or later), and this processor has no "
+                          "CPUID instruction to say so (an early i486)";
+    return NULL;
+}
+#line 1239 "chapters/00-workbench.nw"
+/* Is WORD one of the comma-separated words of LIST? */
+static bool
+listed(const char *list, const char *word)
+{
+    while (*list) {
+        int i = 0;
+        while (word[i] && list[i] == word[i])
+            i++;
+        if (!word[i] && (list[i] == ',' || !list[i]))
+            return true;
+        while (*list && *list != ',')
+            list++;
+        if (*list)
+            list++;
+    }
+    return false;
+}
+
+void
+cpu_check(void)
+{
+    struct cpu_features f = { eflags_bit_changes(EFLAGS_AC), eflags_bit_changes(EFLAGS_ID), 0 };
+    uint32_t a, b, c, d;
+    if (f.cpuid) {
+        cpuid(0, &a, &b, &c, &d);       /* EAX: the highest leaf */
+        if (a >= 1)
+            cpuid(1, &a, &b, &c, &f.edx);
+    }
+    char hide[32] = "";
+    if (cmdline_value("cpu_hide", hide, sizeof(hide))) {
+        f.edx &= listed(hide, "pse") ? ~CPUID_1_EDX_PSE : ~0u;
+        f.cpuid &= !listed(hide, "cpuid");
+        f.edx = f.cpuid ? f.edx : 0;
+        f.i486 &= !listed(hide, "486");
+    }
+    const char *missing = cpu_missing(&f, CPU_NEEDS);
+    if (missing) {
+        kprintf("cpu_check: stage %d needs %s%s%s%s; stopping.\n", KERNEL_STAGE, missing,
+                hide[0] ? " (cpu_hide=" : "", hide, hide[0] ? ")" : "");
+        qemu_exit(QEMU_EXIT_FAILURE);
+    }
+}
+#line 1286 "chapters/00-workbench.nw"
 #define QEMU_DEBUG_EXIT_PORT 0xF4
 
 void
@@ -206,24 +356,44 @@ qemu_exit(uint32_t code)
 void
 panic(const char *fmt, ...)
 {
+    static char message[256];
     va_list ap;
     cli();
     kprintf("\npanic: ");
+    console_capture(message, sizeof(message));
     va_start(ap, fmt);
     kvprintf(fmt, ap);
     va_end(ap);
+    console_capture(NULL, 0);
     kprintf("\n");
     backtrace((uint32_t)(uintptr_t)__builtin_frame_address(0));
+    ktest_crash_check(message);
     if (!test_mode)
         kprintf("(the kernel stops here: in QEMU, press Ctrl-A X to quit)\n");
     qemu_exit(QEMU_EXIT_FAILURE);
 }
 
-#line 927 "chapters/00-workbench.nw"
+#line 984 "chapters/00-workbench.nw"
 /* Load the kernel's own GDT and IDT.  Call once, before anything can fault. */
 void
 cpu_init(void)
 {
     gdt_init();
     idt_init();
+    
+#line 1071 "chapters/00-workbench.nw"
+double_fault_tss = (struct tss){
+    .eip = (uint32_t)(uintptr_t)double_fault,
+    .esp = (uint32_t)(uintptr_t)(double_fault_stack + DOUBLE_FAULT_STACK_SIZE),
+    .eflags = 0x2,                      /* bit 1 is always set; IF clear */
+    .cr3 = read_cr3(),
+    .cs = SEG_KCODE, .ss = SEG_KDATA, .ds = SEG_KDATA,
+    .es = SEG_KDATA, .fs = SEG_KDATA, .gs = SEG_KDATA,
+    .iomap = sizeof(struct tss),        /* no I/O permission bitmap */
+};
+kernel_tss.iomap = sizeof(struct tss);
+ltr(SEG_TSS);
+#line 1153 "chapters/00-workbench.nw"
+stack_guard_fill();
+#line 991 "chapters/00-workbench.nw"
 }

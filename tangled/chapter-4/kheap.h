@@ -5,14 +5,22 @@
 
 #include "kernel.h"
 
-#line 392 "chapters/01-heap.nw"
+#line 393 "chapters/01-heap.nw"
 #define HEAP_START         0x00500000u      /* physical: 5 MiB */
 #define INITIAL_HEAP_SIZE  (64 * 1024)
 #define HEAP_ALIGN         8                /* every payload is 8-byte aligned */
 #define HEAP_MAGIC_ALLOC   0xDEADBEEFu
 #define HEAP_MAGIC_FREE    0xFEEDFACEu
+#define HEAP_MAGIC_FENCED  0xBAADF00Du      /* damaged: never handed out again */
 #define HEAP_POISON        0x6B             /* fills freed payloads */
-#line 318 "chapters/01-heap.nw"
+#line 848 "chapters/01-heap.nw"
+extern uintptr_t heap_phys;     /* stages 1-2: where memory_init put the heap */
+#line 882 "chapters/01-heap.nw"
+#define HEAP_MAX_MODULES   8
+extern uint32_t heap_module_sums[HEAP_MAX_MODULES];
+extern uint32_t heap_modules_summed;
+uint32_t module_checksum(uint32_t i);
+#line 319 "chapters/01-heap.nw"
 #define MEM_SUCCESS      0
 #define MEM_ERROR       -1
 #define MEM_OUT_OF_MEM  -2      /* no free block is large enough */
@@ -22,14 +30,14 @@
 /* The result of the last heap operation, and how many errors so far. */
 int heap_last_error(void);
 unsigned heap_error_count(void);
-#line 654 "chapters/01-heap.nw"
+#line 668 "chapters/01-heap.nw"
 typedef struct {
     uint32_t total_physical;    /* chapter 2: total physical memory */
     uint32_t used_physical;     /* chapter 2: used physical memory */
     uint32_t free_physical;     /* chapter 2: free physical memory */
-    uint32_t heap_size;         /* bytes the heap manages, headers included */
-    uint32_t heap_used;         /* payload bytes of allocated blocks */
-    uint32_t heap_free;         /* payload bytes of free blocks */
+    size_t heap_size;           /* bytes the heap manages, headers included */
+    size_t heap_used;           /* payload bytes of allocated (and fenced) blocks */
+    size_t heap_free;           /* payload bytes of free blocks */
     uint32_t allocation_count;  /* successful kmalloc/kcalloc/krealloc allocations */
     uint32_t free_count;        /* successful kfree calls */
     uint32_t heap_blocks;       /* blocks, allocated or free */
@@ -38,7 +46,7 @@ typedef struct {
 
 /* Fill *STATS with the current figures. */
 void memory_get_stats(memory_stats_t *stats);
-#line 548 "chapters/02-pmm.nw"
+#line 760 "chapters/02-pmm.nw"
 /* Chapter 2: fill the physical-memory fields. */
 void pmm_fill_stats(memory_stats_t *stats);
 #line 290 "chapters/01-heap.nw"
@@ -59,9 +67,10 @@ void kfree_at(void *p, const char *file, int line);
 
 /* Make the heap manage [START, START + SIZE): any region, 8-byte aligned. */
 void heap_init(void *start, size_t size);
-/* Place the design's heap: 64 KiB at physical 5 MiB. */
+/* Place the heap: 64 KiB at physical 5 MiB if the memory map says it is free
+ * RAM, else the lowest free place above 1 MiB (stages 1 and 2). */
 void memory_init(void);
-#line 913 "chapters/03-vmm.nw"
+#line 1189 "chapters/03-vmm.nw"
 /* Chapter 3: the heap's pages.  heap_map_more maps fresh frames over
  * [VA, VA + BYTES) (false, with nothing mapped, if frames run out);
  * heap_unmap gives them back; heap_trim returns free pages at the end. */
@@ -69,7 +78,7 @@ bool heap_map_more(uintptr_t va, size_t bytes);
 void heap_unmap(uintptr_t va, size_t bytes);
 size_t heap_trim(void);
 void heap_init_virtual(void);
-#line 941 "chapters/04-slab.nw"
+#line 942 "chapters/04-slab.nw"
 /* Chapter 4: the first-fit heap's own entry points (slab.c routes the
  * kmalloc family between them and the slab caches), and its error report
  * for the slab layer. */
@@ -79,7 +88,10 @@ void *heap_realloc_at(void *p, size_t size, const char *file, int line);
 void heap_free_at(void *p, const char *file, int line);
 void *heap_report(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int *heap_error_slot(void);
-#line 1150 "chapters/01-heap.nw"
+#line 1352 "chapters/01-heap.nw"
+/* Give a fenced-off block back to the heap (tests, debugging). */
+int heap_unfence(void *p);
+#line 1531 "chapters/01-heap.nw"
 /* Check every invariant of the heap; MEM_SUCCESS or MEM_CORRUPT (printed). */
 int heap_check(void);
 /* Print every block (the design's format), and the live blocks with their sites. */

@@ -1,11 +1,12 @@
-#line 1625 "chapters/01-heap.nw"
+#line 2012 "chapters/01-heap.nw"
 /* kheap_test.c: in-kernel tests of the heap. */
 #include "ktest.h"
 #include "kheap.h"
 #include "kstring.h"
+#include "multiboot.h"
 
-#line 1638 "chapters/01-heap.nw"
-static char output[512];
+#line 2026 "chapters/01-heap.nw"
+static char output[2048];
 
 static bool
 heap_is_pristine(void)
@@ -24,7 +25,7 @@ said(const char *phrase)
             return true;
     return false;
 }
-#line 959 "chapters/04-slab.nw"
+#line 960 "chapters/04-slab.nw"
 /* Chapter 4: these tests are about the first-fit heap: call it directly. */
 #undef kmalloc
 #undef kcalloc
@@ -34,7 +35,7 @@ said(const char *phrase)
 #define kcalloc(n, size)     heap_calloc_at((n), (size), HEAP_SITE)
 #define krealloc(p, size)    heap_realloc_at((p), (size), HEAP_SITE)
 #define kfree(p)             heap_free_at((p), HEAP_SITE)
-#line 1660 "chapters/01-heap.nw"
+#line 2048 "chapters/01-heap.nw"
 KTEST(heap_starts_pristine)
 {
     KCHECK(heap_is_pristine());
@@ -54,7 +55,7 @@ KTEST(heap_payloads_are_aligned)
         kfree(p[i]);
     KCHECK(heap_is_pristine());
 }
-#line 1682 "chapters/01-heap.nw"
+#line 2070 "chapters/01-heap.nw"
 KTEST(heap_split_and_coalesce)
 {
     memory_stats_t s;
@@ -71,7 +72,7 @@ KTEST(heap_split_and_coalesce)
     kfree(c);                                   /* merges both ways */
     KCHECK(heap_is_pristine());
 }
-#line 1701 "chapters/01-heap.nw"
+#line 2089 "chapters/01-heap.nw"
 KTEST(heap_rejects_impossible_sizes)
 {
     KCHECK(kmalloc((size_t)-1) == NULL);
@@ -82,7 +83,7 @@ KTEST(heap_rejects_impossible_sizes)
     KCHECK_EQ(heap_last_error(), MEM_INVALID);
     KCHECK(heap_is_pristine());
 }
-#line 1305 "chapters/03-vmm.nw"
+#line 1656 "chapters/03-vmm.nw"
 KTEST(heap_large_allocation_grows)
 {
     char *p = kmalloc(65536);
@@ -93,7 +94,7 @@ KTEST(heap_large_allocation_grows)
     heap_trim();
     KCHECK(heap_is_pristine());
 }
-#line 1733 "chapters/01-heap.nw"
+#line 2121 "chapters/01-heap.nw"
 KTEST(heap_exhaustion_and_recovery)
 {
     static uint8_t *blocks[128];
@@ -114,7 +115,7 @@ KTEST(heap_exhaustion_and_recovery)
         kfree(blocks[i]);
     KCHECK(heap_is_pristine());
 }
-#line 1756 "chapters/01-heap.nw"
+#line 2144 "chapters/01-heap.nw"
 KTEST(heap_realloc_in_place_and_moving)
 {
     char *a = kmalloc(64), *b = kmalloc(64);
@@ -131,7 +132,7 @@ KTEST(heap_realloc_in_place_and_moving)
     kfree(d);
     KCHECK(heap_is_pristine());
 }
-#line 1778 "chapters/01-heap.nw"
+#line 2166 "chapters/01-heap.nw"
 KTEST(heap_detects_double_free)
 {
     void *p = kmalloc(32);
@@ -139,10 +140,12 @@ KTEST(heap_detects_double_free)
     unsigned errors = heap_error_count();
     console_capture(output, sizeof(output));
     kfree(p);
-    console_capture(NULL, 0);
     KCHECK_EQ(heap_last_error(), MEM_INVALID);
     KCHECK_EQ(heap_error_count(), errors + 1);
     KCHECK(said("double free"));
+    KCHECK(krealloc(p, 8) == NULL && heap_last_error() == MEM_INVALID);
+    KCHECK(said("use after free"));                 /* not a "double free" */
+    console_capture(NULL, 0);
     KCHECK(heap_is_pristine());
 }
 
@@ -157,11 +160,13 @@ KTEST(heap_detects_foreign_and_misaligned_pointers)
     KCHECK(heap_last_error() == MEM_INVALID && said("is not aligned"));
     kfree(p + 8);                                   /* interior, aligned */
     KCHECK(heap_last_error() == MEM_INVALID && said("is not a heap block"));
+    kfree(p - 32);                                  /* the heap's start: a header */
+    KCHECK(heap_last_error() == MEM_INVALID && said("into the first block's header"));
     console_capture(NULL, 0);
     kfree(p);
     KCHECK(heap_is_pristine());
 }
-#line 1815 "chapters/01-heap.nw"
+#line 2207 "chapters/01-heap.nw"
 KTEST(heap_detects_merged_away_and_fake_blocks)
 {
     char *a = kmalloc(40), *b = kmalloc(40), *c = kmalloc(40);
@@ -178,26 +183,46 @@ KTEST(heap_detects_merged_away_and_fake_blocks)
     kfree(c);
     KCHECK(heap_is_pristine());
 }
-#line 1839 "chapters/01-heap.nw"
+#line 2234 "chapters/01-heap.nw"
 KTEST(heap_detects_header_overflow)
 {
     char *a = kmalloc(40), *b = kmalloc(40);
-    uint8_t saved[64];
-    memcpy(saved, b - 32, 32);
     memset(a, 'x', 40 + 8);                         /* 8 bytes too many */
     console_capture(output, sizeof(output));
     kfree(b);
-    KCHECK_EQ(heap_last_error(), MEM_INVALID);
+    KCHECK_EQ(heap_last_error(), MEM_INVALID);      /* b's header is gone */
     KCHECK_EQ(heap_check(), MEM_CORRUPT);
-    KCHECK(kmalloc(16) == NULL && heap_last_error() == MEM_CORRUPT);
-    KCHECK(said("corrupt"));
+    char *c = kmalloc(16);                          /* walks past b, fences it */
+    KCHECK(c != NULL && c > b && heap_last_error() == MEM_CORRUPT);
+    KCHECK(said("corrupt") && said("fenced off"));
     console_capture(NULL, 0);
-    memcpy(b - 32, saved, 32);                      /* repair, and clean up */
-    kfree(b);
+    KCHECK_EQ(heap_check(), MEM_SUCCESS);           /* contained */
+    kfree(c);
     kfree(a);
+    KCHECK_EQ(heap_unfence(b), MEM_SUCCESS);
     KCHECK(heap_is_pristine());
 }
-#line 1860 "chapters/01-heap.nw"
+
+KTEST(heap_catches_a_one_byte_overrun_at_kfree)
+{
+    char *a = kmalloc(40), *b = kmalloc(40), *c = kmalloc(40);
+    console_capture(output, sizeof(output));
+    a[40] = 0;                                      /* one byte too many: b's magic */
+    kfree(a);
+    KCHECK_EQ(heap_last_error(), MEM_CORRUPT);
+    KCHECK(said("kfree: the header after block") && said("fenced off"));
+    KCHECK_EQ(heap_check(), MEM_SUCCESS);           /* the rest keeps working */
+    char *d = kmalloc(200);
+    KCHECK(d != NULL && d > c);
+    kfree(b);                                       /* the fenced block is refused */
+    KCHECK(heap_last_error() == MEM_INVALID && said("fenced off after it was damaged"));
+    console_capture(NULL, 0);
+    kfree(d);
+    kfree(c);
+    KCHECK_EQ(heap_unfence(b), MEM_SUCCESS);
+    KCHECK(heap_is_pristine());
+}
+#line 2275 "chapters/01-heap.nw"
 KTEST(heap_detects_write_after_free)
 {
     char *p = kmalloc(64);
@@ -205,14 +230,16 @@ KTEST(heap_detects_write_after_free)
     p[10] = 42;                                     /* the bug */
     KCHECK_EQ(heap_check(), MEM_CORRUPT);
     console_capture(output, sizeof(output));
-    char *q = kmalloc(64);                          /* the same block again */
+    char *q = kmalloc(64);                          /* not the damaged bytes */
     console_capture(NULL, 0);
-    KCHECK(q == p);
+    KCHECK(q != NULL && q != p);
     KCHECK(heap_last_error() == MEM_CORRUPT && said("written after it was freed"));
+    KCHECK_EQ(heap_check(), MEM_SUCCESS);           /* p's bytes are fenced off */
     kfree(q);
+    KCHECK_EQ(heap_unfence(p), MEM_SUCCESS);
     KCHECK(heap_is_pristine());
 }
-#line 1877 "chapters/01-heap.nw"
+#line 2294 "chapters/01-heap.nw"
 KTEST(heap_statistics_are_exact)
 {
     memory_stats_t s0, s;
@@ -240,7 +267,18 @@ KTEST(heap_leaks_lists_live_blocks)
     kfree(p);
     KCHECK(heap_is_pristine());
 }
-#line 1907 "chapters/01-heap.nw"
+#line 2328 "chapters/01-heap.nw"
+KTEST(heap_left_the_modules_intact)
+{
+    for (uint32_t i = 0; i < heap_modules_summed; i++) {
+        const struct multiboot_module *m = P2V(boot_info->mods_addr);
+        kprintf("  module %u: %u KiB at 0x%08x, checksum 0x%08x\n", i,
+                (m[i].mod_end - m[i].mod_start) / 1024, m[i].mod_start, heap_module_sums[i]);
+        KCHECK_EQ(module_checksum(i), heap_module_sums[i]);
+        KCHECK(m[i].mod_end <= heap_phys || m[i].mod_start >= heap_phys + INITIAL_HEAP_SIZE);
+    }
+}
+#line 2341 "chapters/01-heap.nw"
 KTEST(memset_and_memcpy_at_every_alignment)
 {
     static uint8_t src[96], dst[96];

@@ -1,4 +1,4 @@
-#line 1087 "chapters/00-workbench.nw"
+#line 1443 "chapters/00-workbench.nw"
 /* ktest.c: run the in-kernel tests. */
 #include "ktest.h"
 
@@ -6,8 +6,10 @@
 
 extern const struct ktest *const __start_ktests[], *const __stop_ktests[];
 static int current_failures;
+static bool is_crash_test(const char *name);
+static const char *running;
 
-#line 1100 "chapters/00-workbench.nw"
+#line 1458 "chapters/00-workbench.nw"
 void
 ktest_fail(const char *file, int line, const char *fmt, ...)
 {
@@ -19,7 +21,7 @@ ktest_fail(const char *file, int line, const char *fmt, ...)
     kprintf("\n");
     current_failures++;
 }
-#line 1142 "chapters/00-workbench.nw"
+#line 1550 "chapters/00-workbench.nw"
 bool
 ktest_streq(const char *a, const char *b)
 {
@@ -27,7 +29,7 @@ ktest_streq(const char *a, const char *b)
         a++, b++;
     return *a == *b;
 }
-#line 1114 "chapters/00-workbench.nw"
+#line 1472 "chapters/00-workbench.nw"
 void
 ktest_main(void)
 {
@@ -39,14 +41,53 @@ ktest_main(void)
     int tests = 0, failed = 0;
     for (int i = 0; i < n; i++) {
         const struct ktest *t = table[i];
-        if (one && !ktest_streq(t->name, only))
+        if (one ? !ktest_streq(t->name, only) : is_crash_test(t->name))
             continue;
         current_failures = 0;
+        running = t->name;
         t->run();
+        stack_check();
         tests++;
         failed += current_failures > 0;
         kprintf("ktest: %s ... %s\n", t->name, current_failures ? "FAILED" : "ok");
     }
+    if (one && tests == 0)
+        kprintf("ktest: no test is named '%s'\n", only);
     kprintf("ktest: %d tests, %d failures\n", tests, failed);
     qemu_exit(failed || !tests ? QEMU_EXIT_FAILURE : QEMU_EXIT_SUCCESS);
+}
+#line 1510 "chapters/00-workbench.nw"
+static const char *crash_expected;      /* the phrase its panic must contain */
+
+static bool
+is_crash_test(const char *name)
+{
+    const char *prefix = "crash_";
+    while (*prefix && *name == *prefix)
+        prefix++, name++;
+    return !*prefix;
+}
+
+void
+ktest_expect_crash(const char *phrase)
+{
+    crash_expected = phrase;
+}
+
+void
+ktest_crash_check(const char *message)
+{
+    if (!crash_expected)
+        return;
+    for (const char *m = message; *m; m++) {
+        size_t n = 0;
+        while (crash_expected[n] && m[n] == crash_expected[n])
+            n++;
+        if (!crash_expected[n]) {
+            kprintf("ktest: %s ... ok (the panic it expected)\n", running);
+            kprintf("ktest: 1 tests, 0 failures\n");
+            qemu_exit(QEMU_EXIT_SUCCESS);
+        }
+    }
+    kprintf("ktest: %s ... FAILED (its panic did not say \"%s\")\n", running, crash_expected);
 }

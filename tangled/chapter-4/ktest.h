@@ -1,4 +1,4 @@
-#line 678 "chapters/00-boot.nw"
+#line 717 "chapters/00-boot.nw"
 /* ktest.h: in-kernel tests. */
 #ifndef KTEST_H
 #define KTEST_H
@@ -18,7 +18,7 @@ struct ktest {
         __attribute__((section("ktests"), used)) = &ktest_##name;       \
     static void name(void)
 
-#line 709 "chapters/00-boot.nw"
+#line 748 "chapters/00-boot.nw"
 void ktest_fail(const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 bool ktest_streq(const char *a, const char *b);
@@ -37,7 +37,7 @@ bool ktest_streq(const char *a, const char *b);
                        #a, #b, a_, b_);                                 \
     } while (0)
 
-#line 699 "chapters/00-boot.nw"
+#line 738 "chapters/00-boot.nw"
 void ktest_main(void) __attribute__((noreturn));
 
 #endif

@@ -1,9 +1,9 @@
-#line 1381 "chapters/00-workbench.nw"
+#line 1890 "chapters/00-workbench.nw"
 /* monitor.c: the interactive kernel monitor on the serial line. */
 #include "monitor.h"
 #include "multiboot.h"
 
-#line 1206 "chapters/00-workbench.nw"
+#line 1688 "chapters/00-workbench.nw"
 #define LINE_MAX 128
 
 static void
@@ -11,6 +11,7 @@ read_line(char *line)
 {
     static bool last_was_cr;
     int n = 0;
+    bool too_long = false;
     for (;;) {
         int c = console_getc();
         if (c < 0)
@@ -21,10 +22,14 @@ read_line(char *line)
         }
         last_was_cr = c == '\r';
         
-#line 1228 "chapters/00-workbench.nw"
+#line 1711 "chapters/00-workbench.nw"
 if (c == '\r' || c == '\n') {
     console_putc('\n');
     line[n] = '\0';
+    if (too_long) {
+        kprintf("line too long (more than %d characters): ignored\n", LINE_MAX - 1);
+        line[0] = '\0';
+    }
     return;
 }
 if ((c == 0x7F || c == '\b') && n > 0) {
@@ -35,11 +40,13 @@ if ((c == 0x7F || c == '\b') && n > 0) {
 } else if (c >= ' ' && c < 0x7F && n < LINE_MAX - 1) {
     line[n++] = (char)c;
     console_putc((char)c);
+} else if (c >= ' ' && c < 0x7F) {
+    too_long = true;                    /* the rest is lost: refuse the line */
 }
-#line 1223 "chapters/00-workbench.nw"
+#line 1706 "chapters/00-workbench.nw"
     }
 }
-#line 1248 "chapters/00-workbench.nw"
+#line 1742 "chapters/00-workbench.nw"
 #define MAX_ARGS 8
 #define MAX_COMMANDS 128
 
@@ -51,9 +58,11 @@ static int
 split(char *line, char **argv)
 {
     int argc = 0;
-    while (*line && argc < MAX_ARGS) {
+    while (*line) {
         while (*line == ' ')
             *line++ = '\0';
+        if (*line && argc == MAX_ARGS)
+            return -1;                  /* more words than a command takes */
         if (*line)
             argv[argc++] = line;
         while (*line && *line != ' ')
@@ -61,7 +70,7 @@ split(char *line, char **argv)
     }
     return argc;
 }
-#line 1272 "chapters/00-workbench.nw"
+#line 1768 "chapters/00-workbench.nw"
 static bool
 same_word(const char *a, const char *b)
 {
@@ -75,17 +84,20 @@ run_command(char *line)
 {
     char *argv[MAX_ARGS];
     int argc = split(line, argv);
-    if (argc == 0)
+    if (argc < 0)
+        kprintf("too many words (a command takes at most %d): ignored\n", MAX_ARGS);
+    if (argc <= 0)
         return;
     for (int i = 0; i < ncommands; i++) {
         if (same_word(commands[i]->name, argv[0])) {
             commands[i]->run(argc, argv);
+            stack_check();
             return;
         }
     }
     kprintf("unknown command '%s' (try 'help')\n", argv[0]);
 }
-#line 1298 "chapters/00-workbench.nw"
+#line 1797 "chapters/00-workbench.nw"
 void
 monitor_run(void)
 {
@@ -99,10 +111,11 @@ monitor_run(void)
         run_command(line);
     }
 }
-#line 1317 "chapters/00-workbench.nw"
+#line 1820 "chapters/00-workbench.nw"
 bool
 monitor_number(const char *s, uintptr_t *value)
 {
+    const char *text = s;
     unsigned base = 10;
     uintptr_t v = 0;
     if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
@@ -119,12 +132,17 @@ monitor_number(const char *s, uintptr_t *value)
             d = (*s | 0x20) - 'a' + 10;
         else
             return false;
+        if (v > (UINTPTR_MAX - d) / base) {
+            kprintf("%s is too large (the largest number is %lu)\n", text,
+                    (unsigned long)UINTPTR_MAX);
+            return false;
+        }
         v = v * base + d;
     }
     *value = v;
     return true;
 }
-#line 1348 "chapters/00-workbench.nw"
+#line 1857 "chapters/00-workbench.nw"
 MONITOR_COMMAND(help, "list the commands")(int argc, char **argv)
 {
     for (int i = 0; i < ncommands; i++)
@@ -141,7 +159,7 @@ MONITOR_COMMAND(info, "where the kernel lives and how it was booted")(int argc, 
         kprintf("boot loader: %s\n", (const char *)P2V(boot_info->boot_loader_name));
     return 0;
 }
-#line 1367 "chapters/00-workbench.nw"
+#line 1876 "chapters/00-workbench.nw"
 MONITOR_COMMAND(trap, "execute an invalid instruction (shows an exception report)")
 (int argc, char **argv)
 {

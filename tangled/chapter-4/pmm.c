@@ -1,4 +1,4 @@
-#line 667 "chapters/02-pmm.nw"
+#line 875 "chapters/02-pmm.nw"
 /* pmm.c: the physical memory manager: a stack of free frames, fed by the
  * multiboot memory map. */
 #include "pmm.h"
@@ -7,7 +7,7 @@
 
 unsigned pmm_errors;
 
-#line 260 "chapters/02-pmm.nw"
+#line 433 "chapters/02-pmm.nw"
 static struct {
     uint32_t *stack;                /* free frame addresses; stack[top-1] is next */
     uint32_t top, capacity;
@@ -18,11 +18,11 @@ static struct {
     struct pmm_range metadata;      /* where the stack and the bitmap live */
     uint64_t total;                 /* usable bytes, below 4 GiB */
 } pmm;
-#line 690 "chapters/02-pmm.nw"
+#line 898 "chapters/02-pmm.nw"
 static void range_add(struct pmm_ranges *list, uint64_t start, uint64_t end);
 static int pmm_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void reserve_string(struct pmm_ranges *reserved, uint32_t pa);
-#line 132 "chapters/02-pmm.nw"
+#line 155 "chapters/02-pmm.nw"
 static void
 range_add(struct pmm_ranges *list, uint64_t start, uint64_t end)
 {
@@ -41,7 +41,7 @@ overlaps(uint64_t s1, uint64_t e1, uint64_t s2, uint64_t e2)
 {
     return s1 < e2 && s2 < e1;
 }
-#line 339 "chapters/02-pmm.nw"
+#line 528 "chapters/02-pmm.nw"
 static void
 clean_usable(const struct pmm_ranges *in)
 {
@@ -70,24 +70,35 @@ managed(uint64_t pa)
             return false;
     return usable;
 }
-#line 104 "chapters/02-pmm.nw"
+#line 116 "chapters/02-pmm.nw"
+/* The entry at byte *OFF of a map of LENGTH bytes, and *OFF moved to the
+ * next one; NULL when no whole entry is left, or after a broken entry. */
+static const struct multiboot_mmap_entry *
+map_next(const void *map, uint32_t length, uint32_t *off)
+{
+    if (*off > length || length - *off < sizeof(struct multiboot_mmap_entry))
+        return NULL;
+    const struct multiboot_mmap_entry *e = (const void *)((const uint8_t *)map + *off);
+    if (e->size < 20 || e->size > length - *off - 4)    /* a broken entry: the last one read */
+        *off = length;
+    else
+        *off += e->size + 4;
+    return e;
+}
+
 void
 pmm_parse_map(const void *map, uint32_t length,
               struct pmm_ranges *usable, struct pmm_ranges *reserved)
 {
-    const uint8_t *p = map, *end = p + length;
-    while (p + sizeof(struct multiboot_mmap_entry) <= end) {
-        const struct multiboot_mmap_entry *e = (const void *)p;
+    const struct multiboot_mmap_entry *e;
+    for (uint32_t off = 0; (e = map_next(map, length, &off)) != NULL; ) {
         uint64_t last = e->len ? e->addr + (e->len - 1) : 0;
         if (e->len && last >= e->addr)              /* no wrap past 2^64 */
             range_add(e->type == MULTIBOOT_MEMORY_AVAILABLE ? usable : reserved,
                       e->addr, last == UINT64_MAX ? UINT64_MAX : last + 1);
-        if (e->size < 20)                           /* a broken entry: stop */
-            break;
-        p += e->size + 4;
     }
 }
-#line 273 "chapters/02-pmm.nw"
+#line 446 "chapters/02-pmm.nw"
 static bool
 is_free(phys_addr_t pa)
 {
@@ -104,26 +115,30 @@ mark(phys_addr_t pa, bool free)
     else
         pmm.bitmap[f / 32] &= ~(1u << (f % 32));
 }
-#line 441 "chapters/02-pmm.nw"
+#line 637 "chapters/02-pmm.nw"
 void *
 pmm_frame(phys_addr_t pa)
 {
+    if (pa == PMM_NO_FRAME)
+        panic("pmm_frame: PMM_NO_FRAME is not a frame (an unchecked pmm_alloc_page?)");
     
-#line 707 "chapters/03-vmm.nw"
+#line 961 "chapters/03-vmm.nw"
 if (pa < DIRECT_MAP_SIZE)
     return P2V(pa);
 return vmm_ready() ? vmm_temp_map(pa) : NULL;
-#line 445 "chapters/02-pmm.nw"
+#line 643 "chapters/02-pmm.nw"
 }
-#line 305 "chapters/02-pmm.nw"
-/* The lowest page-aligned [start, start+size) inside usable RAM below 4 GiB
- * that overlaps nothing reserved, or PHYS_LIMIT if there is none. */
+#line 492 "chapters/02-pmm.nw"
+/* The lowest page-aligned [start, start+size) inside usable RAM below
+ * PMM_METADATA_LIMIT that overlaps nothing reserved, or PHYS_LIMIT if
+ * there is none. */
 static uint64_t
 find_room(uint64_t size)
 {
     uint64_t best = PHYS_LIMIT;
     for (int i = 0; i < pmm.usable.n; i++) {
         uint64_t s = pmm.usable.r[i].start, e = pmm.usable.r[i].end;
+        e = e < PMM_METADATA_LIMIT ? e : PMM_METADATA_LIMIT;
         for (bool moved = true; moved && s + size <= e; ) {
             moved = false;
             for (int j = 0; j < pmm.reserved.n; j++) {
@@ -139,7 +154,7 @@ find_room(uint64_t size)
     }
     return best;
 }
-#line 383 "chapters/02-pmm.nw"
+#line 572 "chapters/02-pmm.nw"
 uint32_t
 pmm_setup(const struct pmm_ranges *usable, const struct pmm_ranges *reserved)
 {
@@ -151,7 +166,7 @@ pmm_setup(const struct pmm_ranges *usable, const struct pmm_ranges *reserved)
     pmm.frames = (uint32_t)(highest / PAGE_SIZE);
     pmm.capacity = (uint32_t)(pmm.total / PAGE_SIZE);
     
-#line 400 "chapters/02-pmm.nw"
+#line 589 "chapters/02-pmm.nw"
 uint64_t stack_bytes = ALIGN_UP((uint64_t)pmm.capacity * 4, (uint64_t)4);
 uint64_t bitmap_bytes = ALIGN_UP(((uint64_t)pmm.frames + 31) / 32 * 4, (uint64_t)4);
 uint64_t size = ALIGN_UP(stack_bytes + bitmap_bytes, (uint64_t)PAGE_SIZE);
@@ -159,17 +174,24 @@ uint64_t at = find_room(size);
 pmm.top = 0;
 if (pmm.capacity == 0 || at == PHYS_LIMIT) {
     pmm.capacity = pmm.frames = 0;          /* no RAM we may use: every allocation fails */
-    kprintf("pmm: no usable memory for the frame allocator\n");
+    if (pmm.total == 0)
+        kprintf("pmm: no usable memory for the frame allocator\n");
+    else
+        kprintf("pmm: no room for the frame allocator's %llu KiB of bookkeeping: no free "
+                "stretch of usable RAM below %s that the kernel, the modules and the boot "
+                "information leave free\n", (unsigned long long)(size / 1024), PMM_METADATA_WHERE);
     return 0;
 }
 pmm.metadata = (struct pmm_range){ at, at + size };
 range_add(&pmm.reserved, at, at + size);
 pmm.stack = pmm_frame((phys_addr_t)at);
+if (!pmm.stack)
+    panic("pmm_setup: the bookkeeping at 0x%llx cannot be reached", (unsigned long long)at);
 pmm.bitmap = (uint32_t *)((uint8_t *)pmm.stack + stack_bytes);
 memset(pmm.bitmap, 0, bitmap_bytes);
-#line 394 "chapters/02-pmm.nw"
+#line 583 "chapters/02-pmm.nw"
     
-#line 418 "chapters/02-pmm.nw"
+#line 614 "chapters/02-pmm.nw"
 for (int i = pmm.usable.n - 1; i >= 0; i--) {
     for (uint64_t pa = pmm.usable.r[i].end; pa > pmm.usable.r[i].start; ) {
         pa -= PAGE_SIZE;
@@ -179,10 +201,10 @@ for (int i = pmm.usable.n - 1; i >= 0; i--) {
         }
     }
 }
-#line 395 "chapters/02-pmm.nw"
+#line 584 "chapters/02-pmm.nw"
     return pmm.top;
 }
-#line 458 "chapters/02-pmm.nw"
+#line 656 "chapters/02-pmm.nw"
 phys_addr_t
 pmm_alloc_page(void)
 {
@@ -192,7 +214,13 @@ pmm_alloc_page(void)
     mark(pa, false);
     return pa;
 }
-#line 478 "chapters/02-pmm.nw"
+#line 684 "chapters/02-pmm.nw"
+bool
+pmm_allocated(phys_addr_t pa)
+{
+    return IS_ALIGNED(pa, PAGE_SIZE) && managed(pa) && pa / PAGE_SIZE < pmm.frames && !is_free(pa);
+}
+
 int
 pmm_free_page(phys_addr_t pa)
 {
@@ -204,16 +232,16 @@ pmm_free_page(phys_addr_t pa)
     if (is_free(pa))
         return pmm_error("double free of frame 0x%08x", pa);
     
-#line 496 "chapters/02-pmm.nw"
+#line 708 "chapters/02-pmm.nw"
 void *mem = pmm_frame(pa);
 if (mem)
     memset(mem, PMM_POISON, PAGE_SIZE);
-#line 489 "chapters/02-pmm.nw"
+#line 701 "chapters/02-pmm.nw"
     pmm.stack[pmm.top++] = pa;
     mark(pa, true);
     return MEM_SUCCESS;
 }
-#line 506 "chapters/02-pmm.nw"
+#line 718 "chapters/02-pmm.nw"
 static int
 pmm_error(const char *fmt, ...)
 {
@@ -226,7 +254,7 @@ pmm_error(const char *fmt, ...)
     pmm_errors++;
     return MEM_INVALID;
 }
-#line 529 "chapters/02-pmm.nw"
+#line 741 "chapters/02-pmm.nw"
 void
 pmm_fill_stats(memory_stats_t *s)
 {
@@ -240,7 +268,7 @@ pmm_free_frames(void)
 {
     return pmm.top;
 }
-#line 653 "chapters/02-pmm.nw"
+#line 861 "chapters/02-pmm.nw"
 const struct pmm_ranges *
 pmm_reserved(void)
 {
@@ -252,14 +280,14 @@ pmm_metadata(void)
 {
     return pmm.metadata;
 }
-#line 185 "chapters/02-pmm.nw"
+#line 208 "chapters/02-pmm.nw"
 /* Everything the kernel uses or the loader handed over, as physical ranges. */
 static void
 pmm_reserve_boot(const struct multiboot_info *mbi, struct pmm_ranges *reserved)
 {
     range_add(reserved, 0, LOW_MEMORY_END);            /* frame 0, BIOS, VGA, ROMs */
     range_add(reserved, V2P(_kernel_start), V2P(_kernel_end));
-    range_add(reserved, HEAP_START, HEAP_START + INITIAL_HEAP_SIZE);
+    range_add(reserved, heap_phys, heap_phys + INITIAL_HEAP_SIZE);   /* chapter 1 */
     range_add(reserved, V2P(mbi), V2P(mbi) + sizeof(*mbi));
     if (mbi->flags & MULTIBOOT_INFO_MEM_MAP)
         range_add(reserved, mbi->mmap_addr, (uint64_t)mbi->mmap_addr + mbi->mmap_length);
@@ -268,7 +296,7 @@ pmm_reserve_boot(const struct multiboot_info *mbi, struct pmm_ranges *reserved)
     if (mbi->flags & MULTIBOOT_INFO_LOADER)
         reserve_string(reserved, mbi->boot_loader_name);
     
-#line 208 "chapters/02-pmm.nw"
+#line 231 "chapters/02-pmm.nw"
 if (mbi->flags & MULTIBOOT_INFO_MODS) {
     const struct multiboot_module *m = P2V(mbi->mods_addr);
     range_add(reserved, mbi->mods_addr, (uint64_t)mbi->mods_addr + mbi->mods_count * sizeof(*m));
@@ -277,16 +305,16 @@ if (mbi->flags & MULTIBOOT_INFO_MODS) {
         reserve_string(reserved, m[i].string);
     }
 }
-#line 200 "chapters/02-pmm.nw"
+#line 223 "chapters/02-pmm.nw"
 }
-#line 219 "chapters/02-pmm.nw"
+#line 242 "chapters/02-pmm.nw"
 static void
 reserve_string(struct pmm_ranges *reserved, uint32_t pa)
 {
     if (pa)
         range_add(reserved, pa, (uint64_t)pa + strlen(P2V(pa)) + 1);
 }
-#line 564 "chapters/02-pmm.nw"
+#line 776 "chapters/02-pmm.nw"
 void
 pmm_init(const struct multiboot_info *mbi)
 {
@@ -307,19 +335,15 @@ pmm_init(const struct multiboot_info *mbi)
     kprintf("pmm: %u frames free (%u KiB) of %u KiB usable; stack and bitmap at 0x%08x\n",
             n, n * (PAGE_SIZE / 1024), (unsigned)(pmm.total / 1024), (unsigned)pmm.metadata.start);
 }
-#line 597 "chapters/02-pmm.nw"
+#line 809 "chapters/02-pmm.nw"
 void
 print_map(const void *map, uint32_t length)
 {
     static const char *const types[] = { "?", "usable", "reserved", "ACPI", "ACPI NVS", "bad" };
     kprintf("  base                length              type\n");
-    for (const uint8_t *p = map; p + sizeof(struct multiboot_mmap_entry) <= (const uint8_t *)map + length; ) {
-        const struct multiboot_mmap_entry *e = (const void *)p;
+    const struct multiboot_mmap_entry *e;
+    for (uint32_t off = 0; (e = map_next(map, length, &off)) != NULL; )
         kprintf("  0x%016llx  0x%016llx  %-10s  (%llu KiB)\n", (unsigned long long)e->addr,
                 (unsigned long long)e->len, types[e->type < 6 ? e->type : 0],
                 (unsigned long long)(e->len / 1024));
-        if (e->size < 20)
-            break;
-        p += e->size + 4;
-    }
 }

@@ -1,11 +1,12 @@
-#line 816 "chapters/02-pmm.nw"
+#line 1052 "chapters/02-pmm.nw"
 /* pmm_test.c: in-kernel tests of the physical memory manager. */
 #include "ktest.h"
+#include "monitor.h"
 #include "pmm.h"
 #include "kheap.h"
 #include "kstring.h"
 
-#line 827 "chapters/02-pmm.nw"
+#line 1064 "chapters/02-pmm.nw"
 /* Is [PA, PA + PAGE_SIZE) clear of every reserved range? */
 static bool
 clear_of_reserved(phys_addr_t pa)
@@ -34,7 +35,36 @@ usable_in_map(phys_addr_t pa)
     }
     return usable;
 }
-#line 858 "chapters/02-pmm.nw"
+#line 1184 "chapters/02-pmm.nw"
+/* Run monitor command NAME with one argument (or none), capturing what it
+ * prints into OUT. */
+static int
+monitor_call(const char *name, const char *arg, char *out, size_t size)
+{
+    extern const struct monitor_command *const __start_kcmds[], *const __stop_kcmds[];
+    char word[24];
+    ksnprintf(word, sizeof(word), "%s", arg ? arg : "");
+    char *argv[] = { (char *)name, word, NULL };
+    for (const struct monitor_command *const *c = __start_kcmds; c < __stop_kcmds; c++) {
+        if (ktest_streq((*c)->name, name)) {
+            console_capture(out, size);
+            int r = (*c)->run(arg ? 2 : 1, argv);
+            console_capture(NULL, 0);
+            return r;
+        }
+    }
+    return -1;
+}
+
+static bool
+contains(const char *s, const char *phrase)
+{
+    for (size_t n = strlen(phrase); *s; s++)
+        if (memcmp(s, phrase, n) == 0)
+            return true;
+    return false;
+}
+#line 1095 "chapters/02-pmm.nw"
 KTEST(pmm_every_frame_once)
 {
     uint32_t before = pmm_free_frames(), n = 0, bad = 0;
@@ -53,7 +83,7 @@ KTEST(pmm_every_frame_once)
     KCHECK_EQ(n, before);
     KCHECK_EQ(pmm_free_frames(), 0);
     
-#line 881 "chapters/02-pmm.nw"
+#line 1118 "chapters/02-pmm.nw"
 uint32_t walked = 0;
 while (last != PMM_NO_FRAME && walked <= n) {
     uint32_t *w = pmm_frame(last);
@@ -66,10 +96,10 @@ while (last != PMM_NO_FRAME && walked <= n) {
 }
 KCHECK_EQ(walked, n);
 KCHECK_EQ(bad, 0);
-#line 876 "chapters/02-pmm.nw"
+#line 1113 "chapters/02-pmm.nw"
     KCHECK_EQ(pmm_free_frames(), before);
 }
-#line 896 "chapters/02-pmm.nw"
+#line 1133 "chapters/02-pmm.nw"
 KTEST(pmm_refuses_bad_frees)
 {
     uint32_t before = pmm_free_frames();
@@ -79,7 +109,7 @@ KTEST(pmm_refuses_bad_frees)
     KCHECK_EQ(pmm_free_page(pa + 12), MEM_INVALID);                 /* misaligned */
     KCHECK_EQ(pmm_free_page(0), MEM_INVALID);                       /* frame 0 */
     KCHECK_EQ(pmm_free_page((phys_addr_t)V2P(_kernel_start)), MEM_INVALID);
-    KCHECK_EQ(pmm_free_page(HEAP_START), MEM_INVALID);              /* chapter 1's heap */
+    KCHECK_EQ(pmm_free_page(heap_phys), MEM_INVALID);               /* chapter 1's heap */
     KCHECK_EQ(pmm_free_page((phys_addr_t)pmm_metadata().start), MEM_INVALID);
     KCHECK_EQ(pmm_free_page(0xFFFFF000u), MEM_INVALID);             /* not RAM */
     KCHECK_EQ(pmm_free_page(pa), MEM_SUCCESS);
@@ -87,7 +117,7 @@ KTEST(pmm_refuses_bad_frees)
     KCHECK_EQ(pmm_errors, errors + 7);
     KCHECK_EQ(pmm_free_frames(), before);
 }
-#line 916 "chapters/02-pmm.nw"
+#line 1153 "chapters/02-pmm.nw"
 KTEST(pmm_poisons_freed_frames)
 {
     phys_addr_t pa = pmm_alloc_page();
@@ -112,7 +142,32 @@ KTEST(pmm_statistics_are_exact)
     KCHECK_EQ(t.used_physical, s.used_physical + PAGE_SIZE);
     pmm_free_page(pa);
 }
-#line 946 "chapters/02-pmm.nw"
+#line 1215 "chapters/02-pmm.nw"
+KTEST(pmm_monitor_frees_only_its_own_frames)
+{
+    char out[256], arg[16];
+    phys_addr_t kernels = pmm_alloc_page();         /* in use by "the kernel" */
+    uint32_t before = pmm_free_frames();
+    ksnprintf(arg, sizeof(arg), "0x%08x", kernels);
+    KCHECK_EQ(monitor_call("ffree", arg, out, sizeof(out)), 1);
+    KCHECK(contains(out, "was not handed out by falloc"));
+    KCHECK_EQ(pmm_free_frames(), before);
+    KCHECK_EQ(monitor_call("falloc", NULL, out, sizeof(out)), 0);
+    const char *eq = out;
+    while (*eq && *eq != '=')
+        eq++;
+    uintptr_t mine = 0;
+    for (int i = 2; eq[i] && eq[i] != '\n' && i < 13; i++)
+        arg[i - 2] = eq[i], arg[i - 1] = '\0';
+    KCHECK(*eq && monitor_number(arg, &mine) && pmm_allocated((phys_addr_t)mine));
+    KCHECK_EQ(monitor_call("ffree", arg, out, sizeof(out)), 0);
+    KCHECK(contains(out, "freed") && !pmm_allocated((phys_addr_t)mine));
+    KCHECK_EQ(monitor_call("ffree", arg, out, sizeof(out)), 1);    /* twice: pmm says no */
+    KCHECK(contains(out, "double free"));
+    KCHECK_EQ(pmm_free_frames(), before);
+    pmm_free_page(kernels);
+}
+#line 1245 "chapters/02-pmm.nw"
 KTEST(pmm_modules_are_reserved)
 {
     if (!(boot_info->flags & MULTIBOOT_INFO_MODS) || boot_info->mods_count == 0)

@@ -1,4 +1,4 @@
-#line 975 "chapters/03-vmm.nw"
+#line 1251 "chapters/03-vmm.nw"
 /* vmm.h: paging, the higher-half kernel, the heap's pages (chapter 3). */
 #ifndef VMM_H
 #define VMM_H
@@ -20,5 +20,7 @@ phys_addr_t vmm_translate(uintptr_t va);
 /* Pages mapped with vmm_map_page, and page tables in use. */
 uint32_t vmm_mapped_pages(void);
 uint32_t vmm_page_tables(void);
+/* Print the mappings of [LO, HI] as runs of pages (vmm_monitor.c). */
+void vmm_show_mappings(uintptr_t lo, uintptr_t hi);
 
 #endif

@@ -1,29 +1,73 @@
-#line 1047 "chapters/03-vmm.nw"
+#line 1325 "chapters/03-vmm.nw"
 /* vmm_monitor.c: monitor commands for paging. */
 #include "monitor.h"
 #include "vmm.h"
 #include "kheap.h"
 #include "x86.h"
 
-#line 1057 "chapters/03-vmm.nw"
-MONITOR_COMMAND(showmappings, "showmappings LO HI: the pages of a range, their frames and rights")
+#line 1345 "chapters/03-vmm.nw"
+/* Does the page mapped to NEXT continue a run that ended with PREV? */
+static bool
+continues(phys_addr_t prev, phys_addr_t next)
+{
+    if (prev == VMM_NO_MAPPING)
+        return next == VMM_NO_MAPPING;
+    return next != VMM_NO_MAPPING && next == prev + PAGE_SIZE;
+}
+
+static void
+print_run(uintptr_t start, uintptr_t last_va, phys_addr_t first, phys_addr_t last, uint32_t pages)
+{
+    if (pages == 1 && first == VMM_NO_MAPPING)
+        kprintf("  %p  not mapped\n", (void *)start);
+    else if (pages == 1)
+        kprintf("  %p  -> 0x%08x\n", (void *)start, first);
+    else if (first == VMM_NO_MAPPING)
+        kprintf("  %p-%p  not mapped (%u pages)\n", (void *)start,
+                (void *)(last_va + PAGE_SIZE - 1), pages);
+    else
+        kprintf("  %p-%p  -> 0x%08x-0x%08x  (%u pages)\n", (void *)start,
+                (void *)(last_va + PAGE_SIZE - 1), first, last + PAGE_SIZE - 1, pages);
+}
+
+void
+vmm_show_mappings(uintptr_t lo, uintptr_t hi)
+{
+    uintptr_t va = ALIGN_DOWN(lo, PAGE_SIZE);
+    for (;;) {
+        uintptr_t start = va;
+        phys_addr_t first = vmm_translate(va), last = first;
+        uint32_t pages = 1;
+        bool more;                      /* is there a page after VA in [LO, HI]? */
+        while ((more = va + PAGE_SIZE > va && va + PAGE_SIZE <= hi)) {
+            phys_addr_t next = vmm_translate(va + PAGE_SIZE);
+            if (!continues(last, next))
+                break;
+            va += PAGE_SIZE;
+            last = next;
+            pages++;
+        }
+        print_run(start, va, first, last, pages);
+        if (!more)
+            return;
+        va += PAGE_SIZE;
+        if (console_getc() >= 0) {
+            kprintf("  (stopped at a key)\n");
+            return;
+        }
+    }
+}
+
+MONITOR_COMMAND(showmappings, "showmappings LO HI: the pages of a range and their frames, in runs")
 (int argc, char **argv)
 {
     uintptr_t lo, hi;
     if (argc != 3 || !monitor_number(argv[1], &lo) || !monitor_number(argv[2], &hi))
         return kprintf("usage: showmappings LO HI\n"), 1;
-    for (uintptr_t va = ALIGN_DOWN(lo, PAGE_SIZE); va <= hi && va >= ALIGN_DOWN(lo, PAGE_SIZE); va += PAGE_SIZE) {
-        phys_addr_t pa = vmm_translate(va);
-        if (pa == VMM_NO_MAPPING)
-            kprintf("  %p  not mapped\n", (void *)va);
-        else
-            kprintf("  %p  -> 0x%08x\n", (void *)va, pa);
-        if (va + PAGE_SIZE < va)
-            break;
-    }
+    vmm_show_mappings(lo, hi);
     return 0;
 }
-#line 1077 "chapters/03-vmm.nw"
+#line 1409 "chapters/03-vmm.nw"
 MONITOR_COMMAND(translate, "translate VA: the physical address behind a virtual one")(int argc, char **argv)
 {
     uintptr_t va;
@@ -42,7 +86,7 @@ MONITOR_COMMAND(heapsize, "the heap's current size and the pages mapped")(int ar
 {
     memory_stats_t s;
     memory_get_stats(&s);
-    kprintf("heap: %u KiB; %u pages mapped, %u page tables\n", s.heap_size / 1024,
+    kprintf("heap: %zu KiB; %u pages mapped, %u page tables\n", s.heap_size / 1024,
             vmm_mapped_pages(), vmm_page_tables());
     return 0;
 }
