@@ -49,7 +49,7 @@ static void recount(void);
 #line 1184 "chapters/03-vmm.nw"
 static bool heap_grow(size_t need);
 static void heap_extend(size_t bytes);
-#line 933 "chapters/04-slab.nw"
+#line 939 "chapters/04-slab.nw"
 /* Chapter 4: this file's kmalloc family is the first-fit heap's own;
  * slab.c routes the public one by size. */
 #define kmalloc_at   heap_alloc_at
@@ -142,7 +142,7 @@ heap_error_count(void)
 {
     return heap.errors;
 }
-#line 800 "chapters/04-slab.nw"
+#line 805 "chapters/04-slab.nw"
 /* Chapter 4: the slab layer reports its errors through the heap. */
 void *
 heap_report(int code, const char *fmt, ...)

@@ -78,7 +78,7 @@ bool heap_map_more(uintptr_t va, size_t bytes);
 void heap_unmap(uintptr_t va, size_t bytes);
 size_t heap_trim(void);
 void heap_init_virtual(void);
-#line 942 "chapters/04-slab.nw"
+#line 948 "chapters/04-slab.nw"
 /* Chapter 4: the first-fit heap's own entry points (slab.c routes the
  * kmalloc family between them and the slab caches), and its error report
  * for the slab layer. */

@@ -25,7 +25,7 @@ said(const char *phrase)
             return true;
     return false;
 }
-#line 960 "chapters/04-slab.nw"
+#line 966 "chapters/04-slab.nw"
 /* Chapter 4: these tests are about the first-fit heap: call it directly. */
 #undef kmalloc
 #undef kcalloc

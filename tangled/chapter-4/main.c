@@ -10,7 +10,7 @@
 #include "pmm.h"
 #line 1028 "chapters/03-vmm.nw"
 #include "vmm.h"
-#line 1078 "chapters/04-slab.nw"
+#line 1084 "chapters/04-slab.nw"
 #include "slab.h"
 
 #line 681 "chapters/00-boot.nw"
@@ -119,7 +119,7 @@ if (magic == MULTIBOOT_BOOTLOADER_MAGIC) {
 pmm_init(boot_info);
 vmm_init();
 heap_init_virtual();
-#line 1074 "chapters/04-slab.nw"
+#line 1080 "chapters/04-slab.nw"
 kmalloc_init(SLAB_VIRTUAL_START, SLAB_VIRTUAL_SIZE);
 #line 646 "chapters/00-boot.nw"
     if (test_mode)

@@ -1,9 +1,9 @@
-#line 1126 "chapters/04-slab.nw"
+#line 1132 "chapters/04-slab.nw"
 /* slab.c: object caches carved out of pages (Bonwick's slab allocator). */
 #include "slab.h"
 #include "kstring.h"
 
-#line 252 "chapters/04-slab.nw"
+#line 256 "chapters/04-slab.nw"
 struct slab {
     kmem_cache_t *cache;        /* the cache it belongs to */
     struct slab *next, *prev;   /* every slab of the cache */
@@ -22,7 +22,7 @@ descriptor_size(size_t n)
 {
     return ALIGN_UP(sizeof(struct slab) + (n + 31) / 32 * sizeof(uint32_t), sizeof(void *));
 }
-#line 172 "chapters/04-slab.nw"
+#line 174 "chapters/04-slab.nw"
 #define SLAB_PAGES  (SLAB_VIRTUAL_SIZE / PAGE_SIZE)
 #define NO_SLOT     0xFFFFFFFFu
 
@@ -38,7 +38,7 @@ static struct {
 
 struct slab_area slab_area;                 /* the range, for slab_owns() */
 static struct slab *slab_table[SLAB_PAGES]; /* page -> its slab, or NULL */
-#line 822 "chapters/04-slab.nw"
+#line 827 "chapters/04-slab.nw"
 #define slab_error(...) heap_report(__VA_ARGS__)
 /* The rare paths, out of line, so that the common ones need few registers. */
 #define COLD __attribute__((noinline, cold))
@@ -47,7 +47,7 @@ static void free_list_corrupt(struct slab *s, void *bad) COLD;
 #ifdef HEAP_DEBUG
 static void check_poison(kmem_cache_t *c, char *obj);
 #endif
-#line 206 "chapters/04-slab.nw"
+#line 208 "chapters/04-slab.nw"
 /* A run of 2^ORDER consecutive slots, mapped to fresh frames; its first
  * address, or 0 if frames or slots ran out. */
 static uintptr_t
@@ -81,7 +81,7 @@ pages_give(uintptr_t va, unsigned order)
     sl.run_next[s] = sl.free_run[order];
     sl.free_run[order] = s;
 }
-#line 435 "chapters/04-slab.nw"
+#line 440 "chapters/04-slab.nw"
 static void
 partial_push(struct slab *s)
 {
@@ -111,7 +111,7 @@ all_remove(struct slab *s)
     if (s->next)
         s->next->prev = s->prev;
 }
-#line 579 "chapters/04-slab.nw"
+#line 584 "chapters/04-slab.nw"
 #ifdef HEAP_DEBUG
 #define POISON_WORD ((uintptr_t)0x0101010101010101ull * HEAP_POISON)
 
@@ -141,7 +141,7 @@ check_poison(kmem_cache_t *c, char *obj)
     }
 }
 #endif
-#line 313 "chapters/04-slab.nw"
+#line 318 "chapters/04-slab.nw"
 /* Set C up for objects of SIZE bytes aligned to ALIGN (a power of two);
  * false if no slab of SLAB_MAX_ORDER could hold one. */
 static bool
@@ -170,14 +170,14 @@ cache_geometry(kmem_cache_t *c, size_t size, size_t align)
     c->recip = 0xFFFFFFFFu / (uint32_t)c->stride + 1;
     return true;
 }
-#line 353 "chapters/04-slab.nw"
+#line 358 "chapters/04-slab.nw"
 /* The index of the object at OFFSET bytes into a slab of C. */
 static inline uint32_t
 index_of(const kmem_cache_t *c, uintptr_t offset)
 {
     return (uint32_t)(((uint64_t)offset * c->recip) >> 32);
 }
-#line 368 "chapters/04-slab.nw"
+#line 373 "chapters/04-slab.nw"
 static kmem_cache_t cache_cache;            /* the cache of kmem_cache_t */
 
 static bool
@@ -215,7 +215,7 @@ kmem_cache_create(const char *name, size_t size, size_t align, void (*ctor)(void
     }
     return c;
 }
-#line 902 "chapters/04-slab.nw"
+#line 907 "chapters/04-slab.nw"
 void
 slab_init(uintptr_t base, size_t size)
 {
@@ -231,7 +231,7 @@ slab_init(uintptr_t base, size_t size)
     if (!cache_setup(&cache_cache, "kmem_cache", sizeof(kmem_cache_t), HEAP_ALIGN, NULL))
         panic("slab_init: no room for the cache of caches");
 }
-#line 474 "chapters/04-slab.nw"
+#line 479 "chapters/04-slab.nw"
 static struct slab *
 cache_grow(kmem_cache_t *c)
 {
@@ -244,12 +244,12 @@ cache_grow(kmem_cache_t *c)
     for (uint32_t i = c->objects; i-- > 0; ) {
         char *obj = (char *)va + i * c->stride;
         
-#line 670 "chapters/04-slab.nw"
+#line 675 "chapters/04-slab.nw"
 #ifdef HEAP_DEBUG
 if (c->poison)
     fill_poison(c, obj);
 #endif
-#line 486 "chapters/04-slab.nw"
+#line 491 "chapters/04-slab.nw"
         if (c->ctor)
             c->ctor(obj);
         *(void **)(obj + c->link) = s->free;
@@ -262,7 +262,7 @@ if (c->poison)
     partial_push(s);
     return s;
 }
-#line 512 "chapters/04-slab.nw"
+#line 517 "chapters/04-slab.nw"
 static inline void *
 cache_alloc(kmem_cache_t *c)
 {
@@ -286,12 +286,12 @@ cache_alloc(kmem_cache_t *c)
             s->on_partial = false;
         }
         
-#line 572 "chapters/04-slab.nw"
+#line 577 "chapters/04-slab.nw"
 #ifdef HEAP_DEBUG
 if (c->poison)
     check_poison(c, obj);
 #endif
-#line 535 "chapters/04-slab.nw"
+#line 540 "chapters/04-slab.nw"
         return obj;
     }
 }
@@ -301,7 +301,7 @@ kmem_cache_alloc(kmem_cache_t *c)
 {
     return cache_alloc(c);
 }
-#line 547 "chapters/04-slab.nw"
+#line 552 "chapters/04-slab.nw"
 static void
 free_list_corrupt(struct slab *s, void *bad)
 {
@@ -315,7 +315,7 @@ free_list_corrupt(struct slab *s, void *bad)
     c->partial = s->partial;                    /* S was on top */
     s->on_partial = false;
 }
-#line 620 "chapters/04-slab.nw"
+#line 625 "chapters/04-slab.nw"
 /* The slab of the live object P, with its index in *INDEX; NULL, with an
  * error, if P is not one. */
 static inline struct slab *
@@ -336,26 +336,26 @@ object_of(void *p, uint32_t *index, const char *who, const char *file, int line)
     *index = i;
     return s;
 }
-#line 648 "chapters/04-slab.nw"
+#line 653 "chapters/04-slab.nw"
 static inline void
 release(struct slab *s, void *p, uint32_t i)
 {
     kmem_cache_t *c = s->cache;
     s->map[i / 32] &= ~(1u << (i % 32));
     
-#line 663 "chapters/04-slab.nw"
+#line 668 "chapters/04-slab.nw"
 #ifdef HEAP_DEBUG
 if (c->poison)
     fill_poison(c, p);
 #endif
-#line 654 "chapters/04-slab.nw"
+#line 659 "chapters/04-slab.nw"
     *(void **)((char *)p + c->link) = s->free;
     s->free = p;
     s->inuse--;
     if (!s->on_partial)
         partial_push(s);
 }
-#line 681 "chapters/04-slab.nw"
+#line 686 "chapters/04-slab.nw"
 void
 kmem_cache_free(kmem_cache_t *c, void *p)
 {
@@ -386,7 +386,7 @@ slab_cache_of(void *p, const char *who, const char *file, int line)
     struct slab *s = object_of(p, &i, who, file, line);
     return s ? s->cache : NULL;
 }
-#line 722 "chapters/04-slab.nw"
+#line 727 "chapters/04-slab.nw"
 static void
 slab_destroy(struct slab *s)
 {
@@ -453,7 +453,7 @@ kmem_cache_destroy(kmem_cache_t *c)
     kmem_cache_free(&cache_cache, c);
     return MEM_SUCCESS;
 }
-#line 1160 "chapters/04-slab.nw"
+#line 1166 "chapters/04-slab.nw"
 static int
 slab_check_failed(const kmem_cache_t *c, const struct slab *s, const char *why)
 {
@@ -479,14 +479,14 @@ check_cache(kmem_cache_t *c)
                 (s->map[i / 32] >> (i % 32)) & 1)
                 return slab_check_failed(c, s, "the free list is corrupt");
             
-#line 1227 "chapters/04-slab.nw"
+#line 1233 "chapters/04-slab.nw"
 #ifdef HEAP_DEBUG
 if (c->poison)
     for (size_t b = sizeof(void *); b < c->stride; b++)
         if ((uint8_t)o[b] != HEAP_POISON)
             return slab_check_failed(c, s, "a free object was written after it was freed");
 #endif
-#line 1185 "chapters/04-slab.nw"
+#line 1191 "chapters/04-slab.nw"
         }
         if (bits != s->inuse || free + bits != c->objects)
             return slab_check_failed(c, s, "the counts disagree with the bitmap");
@@ -526,7 +526,7 @@ slab_check(void)
         return slab_check_failed(&cache_cache, NULL, "pages mapped and pages in slabs differ");
     return MEM_SUCCESS;
 }
-#line 1257 "chapters/04-slab.nw"
+#line 1263 "chapters/04-slab.nw"
 void
 slab_cache_stats(const kmem_cache_t *c, struct slab_stats *st)
 {
@@ -564,7 +564,7 @@ slab_pages(void)
 {
     return sl.mapped;
 }
-#line 1300 "chapters/04-slab.nw"
+#line 1306 "chapters/04-slab.nw"
 void
 slab_picture(const kmem_cache_t *c)
 {
@@ -580,7 +580,7 @@ slab_picture(const kmem_cache_t *c)
         kprintf("\n");
     }
 }
-#line 859 "chapters/04-slab.nw"
+#line 864 "chapters/04-slab.nw"
 #define KMALLOC_GRAIN      8
 #define KMALLOC_SMALL_MAX  2048
 
@@ -592,7 +592,7 @@ static struct {
     size_t small_max;           /* 0 until kmalloc_init: every request goes to the heap */
     kmem_cache_t *cache[KMALLOC_SMALL_MAX / KMALLOC_GRAIN];   /* (size - 1) / 8 -> cache */
 } km;
-#line 873 "chapters/04-slab.nw"
+#line 878 "chapters/04-slab.nw"
 void
 kmalloc_init(uintptr_t slab_base, size_t slab_size)
 {
@@ -619,7 +619,7 @@ kmalloc_cache(size_t size)
 {
     return size - 1 < km.small_max ? km.cache[(size - 1) / KMALLOC_GRAIN] : NULL;
 }
-#line 976 "chapters/04-slab.nw"
+#line 982 "chapters/04-slab.nw"
 void *
 kmalloc_at(size_t size, const char *file, int line)
 {
@@ -636,7 +636,7 @@ kfree_at(void *p, const char *file, int line)
     else
         heap_free_at(p, file, line);
 }
-#line 1001 "chapters/04-slab.nw"
+#line 1007 "chapters/04-slab.nw"
 void *
 krealloc_at(void *p, size_t size, const char *file, int line)
 {

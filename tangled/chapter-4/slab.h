@@ -1,4 +1,4 @@
-#line 1084 "chapters/04-slab.nw"
+#line 1090 "chapters/04-slab.nw"
 /* slab.h: object caches on pages, and kmalloc's size classes (chapter 4). */
 #ifndef SLAB_H
 #define SLAB_H
@@ -6,12 +6,12 @@
 #include "kernel.h"
 #include "kheap.h"
 
-#line 156 "chapters/04-slab.nw"
+#line 158 "chapters/04-slab.nw"
 #define SLAB_VIRTUAL_START  0xE8000000u   /* chapter 4: the slabs' pages are mapped here ... */
 #define SLAB_VIRTUAL_SIZE   0x08000000u   /* ... 128 MiB of them at most */
 #define SLAB_MAX_ORDER      2             /* a slab is 1, 2 or 4 pages */
 #define SLAB_NAME_MAX       20
-#line 190 "chapters/04-slab.nw"
+#line 192 "chapters/04-slab.nw"
 /* The slabs' range of virtual addresses.  Inline, because kfree asks for
  * every pointer. */
 struct slab_area {
@@ -25,7 +25,7 @@ slab_owns(const void *p)
 {
     return (uintptr_t)p - slab_area.base < slab_area.size;
 }
-#line 278 "chapters/04-slab.nw"
+#line 283 "chapters/04-slab.nw"
 typedef struct kmem_cache {
     char name[SLAB_NAME_MAX];
     size_t size;                /* the object size asked for */
@@ -42,9 +42,9 @@ typedef struct kmem_cache {
     uint32_t slabs;             /* slabs */
     struct kmem_cache *next;    /* every cache, newest first */
 } kmem_cache_t;
-#line 408 "chapters/04-slab.nw"
+#line 413 "chapters/04-slab.nw"
 #define SLAB_MAX_OBJECT  ((PAGE_SIZE << SLAB_MAX_ORDER) / 2)   /* 8 KiB */
-#line 1100 "chapters/04-slab.nw"
+#line 1106 "chapters/04-slab.nw"
 /* Make [BASE, BASE + SIZE) the slab range and set up the cache of caches. */
 void slab_init(uintptr_t base, size_t size);
 /* A cache of SIZE-byte objects aligned to ALIGN (0: 8), each set up by
@@ -68,7 +68,7 @@ kmem_cache_t *slab_cache_of(void *p, const char *who, const char *file, int line
 void kmalloc_init(uintptr_t slab_base, size_t slab_size);
 /* The cache that serves SIZE bytes, or NULL if the heap does. */
 kmem_cache_t *kmalloc_cache(size_t size);
-#line 1239 "chapters/04-slab.nw"
+#line 1245 "chapters/04-slab.nw"
 struct slab_stats {
     uint32_t slabs, partial, full, empty;   /* slabs, and on each list */
     uint32_t objects, live;                 /* objects in the slabs, allocated */
@@ -85,5 +85,5 @@ int slab_check(void);
 /* Print one line per slab of C with a map of its objects. */
 void slab_picture(const kmem_cache_t *c);
 
-#line 1096 "chapters/04-slab.nw"
+#line 1102 "chapters/04-slab.nw"
 #endif
