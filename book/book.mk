@@ -7,7 +7,7 @@
 BOOK_CHAPTERS := $(sort $(wildcard chapters/[0-9][0-9]-*.nw))
 BOOK_FRONT    := book/metadata.yaml book/preface.md book/design.md
 BOOK_BACK     := build/book/appendix.md build/book/indexes.md
-PANDOC_COMMON := --number-sections --toc --highlight-style=tango -f markdown+fenced_divs+bracketed_spans
+PANDOC_COMMON := --highlight-style=tango -f markdown+fenced_divs+bracketed_spans --lua-filter book/book.lua
 
 # Numbers from the build: {{fact:KEY}} in the prose (tools/book/facts.py, HACKING.md).
 BOOK_FACTS := build/book/facts.json
@@ -19,7 +19,7 @@ $(BOOK_FACTS): $(STAGES:%=build/chapter-%/kernel.elf) $(wildcard book/measured/*
 build/book/appendix.md: book/appendix.md $(BOOK_FACTS) tools/book/refs.py
 	@$(PYTHON) tools/book/refs.py book/appendix.md > $@
 
-build/book/body.md build/book/indexes.md: $(BOOK_CHAPTERS) $(wildcard tangled/*/*) tools/book/nw2md.py tools/book/refs.py \
+build/book/body.md build/book/indexes.md: $(BOOK_CHAPTERS) $(wildcard tangled/*/*) tools/book/nw2md.py tools/book/refs.py tools/nwfilter.py \
   book/design.md $(BOOK_FACTS) $(wildcard exercises/*/exercise.conf exercises/*/README.md)
 	@mkdir -p build/book
 	@$(PYTHON) tools/book/nw2md.py body $(BOOK_CHAPTERS) > build/book/body.md
@@ -27,7 +27,7 @@ build/book/body.md build/book/indexes.md: $(BOOK_CHAPTERS) $(wildcard tangled/*/
 
 book: deps-book   ## the PDF (build/book.pdf) and HTML (build/html/) editions, with the build time
 	@start=$$(date +%s.%N); \
-	  $(MAKE) --no-print-directory book-pdf book-html && \
+	  $(MAKE) --no-print-directory -j$$(nproc) book-pdf book-html && \
 	  echo "book: both editions in $$(awk -v a=$$start -v b=$$(date +%s.%N) 'BEGIN { printf "%.1f", b - a }') s"
 
 # Figures: figures/NAME.fig (and one drawn from a running kernel) -> SVG for
@@ -55,28 +55,40 @@ build/book/figures/%.pdf: build/html/figures/%.svg
 	@rsvg-convert -f pdf -o $@ $<
 
 book-pdf: build/book.pdf   ## the PDF edition only
-build/book.pdf: build/book/body.md build/book/indexes.md $(BOOK_FRONT) build/book/appendix.md book/header.tex figures
-	@pandoc $(PANDOC_COMMON) $(BOOK_FRONT) build/book/body.md $(BOOK_BACK) -H book/header.tex \
+build/book.pdf: build/book/body.md build/book/indexes.md $(BOOK_FRONT) build/book/appendix.md book/header.tex book/book.lua tools/book/texpost.py figures
+	@BOOK_TOC=build/book/book.toc pandoc $(PANDOC_COMMON) --number-sections --toc $(BOOK_FRONT) build/book/body.md $(BOOK_BACK) -H book/header.tex \
 	  --default-image-extension=pdf --pdf-engine=pdflatex -V fontenc=T1 -o build/book/book.tex -s
-	@cd build/book && for pass in 1 2; do \
+	@$(PYTHON) tools/book/texpost.py build/book/book.tex
+	@cd build/book && for pass in 1 2 3; do \
 	  pdflatex -interaction=nonstopmode -halt-on-error book.tex > pdflatex.log 2>&1 || \
-	    { tail -n 30 pdflatex.log; exit 1; }; done
+	    { tail -n 30 pdflatex.log; exit 1; }; \
+	  [ $$pass -ge 2 ] && ! grep -q 'Rerun to get' pdflatex.log && break; done; true
 	@cp build/book/book.pdf $@
 	@echo "book: $@ ($$(pdfinfo $@ 2>/dev/null | awk '/^Pages/ { print $$2 }') pages)"
 
+# The HTML edition: pandoc writes one page (build/book/book.html), which
+# tools/book/htmlpost.py splits into one page per chapter (the preface,
+# the appendices and the indexes too) with a table of contents, previous
+# and next links and links across pages, and the documents of the search
+# (minisearch, from npm; its index is built here, so the search works
+# offline, from file:// too).  Formulas are MathML (browsers render it
+# without a script).
+BOOK_JS := node_modules/minisearch/dist/umd/index.js
 book-html: build/html/index.html   ## the HTML edition only (its emulator panels need `make runnable`)
-build/html/index.html: build/book/body.md build/book/indexes.md $(BOOK_FRONT) build/book/appendix.md book/book.css tools/book/htmlpost.py figures
+build/html/index.html: build/book/body.md build/book/indexes.md $(BOOK_FRONT) build/book/appendix.md book/book.css book/book.js book/book.lua tools/book/htmlpost.py tools/book/search-index.mjs figures node_modules/v86/package.json
 	@mkdir -p build/html
-	@cp book/book.css build/html/
-	@printf '<link rel="icon" href="data:,">\n<link rel="stylesheet" href="runnable/sarrus-panel.css">\n<script type="module" src="runnable/sarrus-panel.js"></script>\n' > build/book/head.html
-	@pandoc $(PANDOC_COMMON) -s --css book.css -H build/book/head.html --section-divs --number-offset=-1 \
-	  --default-image-extension=svg \
-	  $(BOOK_FRONT) build/book/body.md $(BOOK_BACK) -o $@
-	@$(PYTHON) tools/book/htmlpost.py $@
-	@echo "book: $@"
+	@cp book/book.css book/book.js build/html/
+	@cp $(BOOK_JS) build/html/minisearch.js
+	@pandoc $(PANDOC_COMMON) -s --mathml --wrap=none --css book.css --section-divs --default-image-extension=svg \
+	  $(BOOK_FRONT) build/book/body.md $(BOOK_BACK) -o build/book/book.html
+	@$(PYTHON) tools/book/htmlpost.py build/book/book.html build/html
+	@node tools/book/search-index.mjs build/book/search-docs.json build/html/search-index.js
+	@echo "book: build/html/ ($$(ls build/html/*.html | wc -l) pages)"
 
-book-test: book runnable   ## check both editions: LaTeX log, links, and the HTML in headless Chromium
-	@$(PYTHON) tools/book/check-book.py
-	@$(PYTHON) tools/book/check-numbers.py
-	@$(PYTHON) tools/serve-and-run.py build/html -- node tests/browser/book.mjs
-	@RUNNABLE_PAGE=index.html $(PYTHON) tools/serve-and-run.py build/html -- node tests/browser/runnable.mjs
+book-test: book runnable   ## check both editions (numbering, running heads, page breaks, links, search, axe at 360/1280 px) and notangle
+	@rc=0; \
+	  $(PYTHON) tools/book/check-book.py || rc=1; \
+	  $(PYTHON) tools/book/check-numbers.py || rc=1; \
+	  $(PYTHON) tools/serve-and-run.py build/html -- node tests/browser/book.mjs || rc=1; \
+	  RUNNABLE_PAGE=chapter-1.html $(PYTHON) tools/serve-and-run.py build/html -- node tests/browser/runnable.mjs || rc=1; \
+	  exit $$rc

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # deps.sh doctor            report every required tool and its Debian package
 # deps.sh install GROUP...  install what GROUP needs if it is missing
-# Groups: boot, gdb, tangle, host, book, browser, all (see tools/deps.txt;
+# Groups: boot, gdb, tangle, host, book, browser, llvm, all (see tools/deps.txt;
 # book/deps.txt adds the book's needs).  "test" means everything make test runs.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -12,7 +12,7 @@ have() { if [[ $1 == /* ]]; then compgen -G "$1" >/dev/null; else command -v "$1
 
 entries() {     # entries GROUP...: "group check package why" lines of those groups
     local want=" $* "
-    [[ $want == *" test "* || $want == *" all "* ]] && want=" boot gdb tangle host v86 book browser "
+    [[ $want == *" test "* || $want == *" all "* ]] && want=" boot gdb tangle host v86 book browser llvm "
     [[ $want == *" gdb "* ]] && want+=" boot "
     awk '$1 !~ /^#/ && NF >= 3' "${lists[@]}" | while read -r group check pkg why; do
         [[ $want == *" $group "* ]] && echo "$group $check $pkg $why"
@@ -37,6 +37,11 @@ install)
         fi
     done < <(entries "$@")
     [ ${#missing[@]} -eq 0 ] && exit 0
+    if ! command -v apt-get >/dev/null; then
+        # Not Debian: say what the Debian build would install, and go on (README: building without Debian).
+        echo "deps: no apt-get here: not installing ${missing[*]} (README.md: Building without Debian)" >&2
+        exit 0
+    fi
     echo "Installing Debian packages this needs (make $*):"
     printf '%s\n' "${reasons[@]}"
     if [ "$(id -u)" -eq 0 ]; then sudo=(); elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then sudo=(sudo -n)

@@ -3,11 +3,31 @@
 # Each check appends "PASS name" or "FAIL name" to $RESULTS; the last line
 # printed is "N passed, N failed", and the exit status is non-zero if any
 # check failed.  A step that breaks keeps the others running.
+#
+# The steps run in parallel on a pool of $JOBS job slots (default: the
+# number of CPUs): first the tangle checks and every stage's build, then
+# the rest, the longest first.  A step's output is printed in one block
+# when it ends ("=== name" ... "--- name: ok (12.3 s)"), and a line
+# "... started: name" when it starts.  The slots are tokens in a FIFO
+# ($SARRUS_JOBSERVER, make's jobserver protocol): a step holds one, and
+# tools/boot-test.py takes more for parallel boots, so the whole suite runs
+# at most $JOBS QEMUs at a time.  JOBS=1 runs everything one step at a time.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export RESULTS=${RESULTS:-build/results.txt}
 mkdir -p build && : > "$RESULTS"
+JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
+export JOBS
 start=$EPOCHREALTIME
+steps=build/steps
+rm -rf "$steps" && mkdir -p "$steps"
+
+# The job slots.
+fifo=$PWD/$steps/jobserver
+mkfifo "$fifo" && exec {JS}<>"$fifo"
+for ((i = 0; i < JOBS; i++)); do printf + >&"$JS"; done
+export SARRUS_JOBSERVER=$fifo
+
 record() { echo "$1 $2${3:+  $3}" >> "$RESULTS"; }
 
 # step NAME COMMAND...: run a step; if it fails without recording a
@@ -32,18 +52,87 @@ checked() {
     if "$@"; then record PASS "$name"; else record FAIL "$name"; return 1; fi
 }
 
-step "tangle: tangled/ matches the chapters" checked check-tangle make -s check-tangle
-step "tangle: the checker catches broken chunks" tools/test-tangle-checker.sh
+# The pool.  job TITLE COMMAND...: queue COMMAND (a function running one
+# or more steps) under TITLE; run_jobs runs the queue on the slots and
+# prints each job's output when it ends.  Each job writes its own results
+# file; they are appended to $RESULTS in queue order, so that
+# results.txt does not depend on the timing.
+queue_titles=() queue_cmds=()
+job() { queue_titles+=("$1"); shift; queue_cmds+=("$(printf '%q ' "$@")"); }
 
+njobs=0
+print_done() {      # print the jobs that ended (each once), in the order they ended
+    local f
+    for f in $(ls -tr "$steps"/*.done 2>/dev/null); do
+        local k=${f%.done}; k=${k##*/}
+        cat "$steps/$k.log"
+        mv "$f" "$steps/$k.printed"
+    done
+}
+run_jobs() {
+    local i tok
+    for i in "${!queue_cmds[@]}"; do
+        local k=$((njobs + i))
+        read -r -n 1 -u "$JS" tok             # wait for a free slot
+        print_done
+        printf '... started: %s\n' "${queue_titles[$i]}"
+        (
+            RESULTS=$steps/$k.results
+            : > "$RESULTS"
+            eval "${queue_cmds[$i]}" > "$steps/$k.log" 2>&1 < /dev/null
+            printf '%s' "$tok" >&"$JS"
+            touch "$steps/$k.done"
+        ) &
+    done
+    njobs=$((njobs + ${#queue_cmds[@]}))
+    queue_titles=() queue_cmds=()
+    while [ -n "$(jobs -r)" ]; do wait -n; print_done; done
+    wait; print_done
+    for ((i = 0; i < njobs; i++)); do
+        [ -f "$steps/$i.results" ] && cat "$steps/$i.results" >> "$RESULTS" && : > "$steps/$i.results"
+    done
+}
+
+# --- Phase 1: the tangle checks and every stage's build, with each toolchain.
+tangle_checks() {
+    step "tangle: tangled/ matches the chapters" checked check-tangle make -s check-tangle
+    step "tangle: the checker catches broken chunks" tools/test-tangle-checker.sh
+}
+build_stage() {     # build_stage N [llvm]
+    local n=$1 tc=${2:-}
+    step "stage $n: build${tc:+ with clang and lld}" checked "stage$n${tc:+/$tc}/build" \
+        make -s -j"$JOBS" build-$n ${tc:+TOOLCHAIN=$tc}
+}
+job "tangle checks" tangle_checks
+job "node modules" make -s node_modules/v86/package.json
 for n in "$@"; do
-    step "stage $n: build" checked "stage$n/build" make -s build-$n
-    step "stage $n: boot tests (GRUB and -kernel)" make -s chapter-$n-test
+    job "stage $n: build" build_stage "$n"
+    job "stage $n: build with clang and lld" build_stage "$n" llvm
+done
+run_jobs
+
+# --- Phase 2: everything else, the longest first.
+stage_tests() {
+    local n=$1
+    step "stage $n: boot tests (GRUB, -kernel and v86)" make -s chapter-$n-test
+}
+stage_interactive() {
+    local n=$1
     step "stage $n: make chapter-$n in a terminal, Ctrl-A X quits" tools/interactive-test.py $n
     step "stage $n: make chapter-$n-gdb stops at kmain" tools/gdb-test.sh $n
-done
-
-for patch in tests/bugs/*.patch; do
-    [ -e "$patch" ] || continue
+}
+stage_llvm() {
+    local n=$1
+    llvm_runs() {
+        local rc=0
+        make -s chapter-$n-test TOOLCHAIN=llvm LOADERS=kernel MAXMEM=512M || rc=1
+        make -s chapter-$n-test TOOLCHAIN=llvm ONLY=basic-grub || rc=1
+        return $rc
+    }
+    step "stage $n built with clang and lld: boot tests (-kernel up to 512 MiB, GRUB basic)" llvm_runs
+}
+seeded_bug() {
+    local patch=$1 id expect only stage
     id=$(basename "$patch" .patch)
     expect=$(sed -n 's/^# expect: //p' "$patch" | head -n 1)
     only=$(sed -n 's/^# only: //p' "$patch" | head -n 1)
@@ -54,23 +143,42 @@ for patch in tests/bugs/*.patch; do
         step "seeded bug $id must be caught by the host tests ($(sed -n 's/^# host: //p' "$patch" | tr '\n' ' '))" \
             tools/bug-host-test.sh "$id"
     fi
-done
+}
+book_steps() {
+    if grep -q '^book-test:' book/book.mk 2>/dev/null; then
+        step "book: PDF and HTML editions" checked book/build make -s book
+        step "book: HTML edition in a browser" make -s book-test
+    fi
+    step "runnable book: a stage boots in headless Chromium" make -s runnable-test
+}
 
-step "host unit tests (sanitizers; page tables over a simulated MMU)" tools/host-tests.sh
-step "expected output shown in the chapters" make -s expected-output
-if grep -q '^book-test:' book/book.mk 2>/dev/null; then
-    step "book: PDF and HTML editions" checked book/build make -s book
-    step "book: HTML edition in a browser" make -s book-test
-fi
-step "runnable book: a stage boots in headless Chromium" make -s runnable-test
 if [ -f exercises/exercises.mk ]; then
-    step "grader: its verdicts on kernels that pass, fail, panic, hang and reset" tools/test-grader.py
-    step "exercises: starting points score 0, solutions full marks, in a fresh handout" make -s grade-check
+    job "exercises" step "exercises: starting points score 0, solutions full marks, in a fresh handout" make -s grade-check
 fi
+for n in $(printf '%s\n' "$@" | sort -rn); do
+    job "stage $n: boot tests" stage_tests "$n"
+done
+job "book" book_steps
+if [ -f exercises/exercises.mk ]; then
+    job "grader" step "grader: its verdicts on kernels that pass, fail, panic, hang and reset" tools/test-grader.py
+fi
+for n in $(printf '%s\n' "$@" | sort -rn); do
+    job "stage $n: clang and lld" stage_llvm "$n"
+done
+for patch in tests/bugs/*.patch; do
+    [ -e "$patch" ] || continue
+    job "seeded bug $(basename "$patch" .patch)" seeded_bug "$patch"
+done
+job "host unit tests" step "host unit tests (sanitizers; page tables over a simulated MMU)" tools/host-tests.sh
+for n in "$@"; do
+    job "stage $n: interactive and gdb" stage_interactive "$n"
+done
+job "expected output" step "expected output shown in the chapters" make -s expected-output
+run_jobs
 
 elapsed=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%d", b - a }')
 echo
-echo "=== summary ($elapsed s)"
+echo "=== summary ($elapsed s, $JOBS job slots)"
 grep '^FAIL' "$RESULTS" | sed 's/^/  /'
 passed=$(grep -c '^PASS' "$RESULTS"); failed=$(grep -c '^FAIL' "$RESULTS")
 echo "$passed passed, $failed failed"

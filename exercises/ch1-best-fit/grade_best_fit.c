@@ -1,6 +1,7 @@
 /* grade_best_fit.c: graded tests of exercise ch1-best-fit (heap_set_policy). */
 #include "ktest.h"
 #include "kheap.h"
+#include "kstring.h"
 
 /* The holes: free blocks of these payload sizes, in address order, each kept
  * apart from the next by a live 8-byte separator. After the last separator
@@ -125,6 +126,38 @@ KTEST(ex_unknown_policy_is_rejected)
     KCHECK_EQ(heap_set_policy(HEAP_BEST_FIT), MEM_SUCCESS);
     KCHECK_EQ(heap_set_policy((heap_policy_t)7), MEM_INVALID);
     kfree(EXPECT_HOLE(40, 2));              /* still best fit */
+    remove_holes();
+    KCHECK_EQ(heap_check(), MEM_SUCCESS);
+}
+
+/* First fit is the policy at boot (nothing has called heap_set_policy in
+ * this boot), and best fit can then be chosen. */
+KTEST(ex_first_fit_at_boot)
+{
+    KCHECK(make_holes());
+    kfree(EXPECT_HOLE(40, 0));              /* first fit: A, the first hole */
+    KCHECK_EQ(heap_set_policy(HEAP_BEST_FIT), MEM_SUCCESS);
+    kfree(EXPECT_HOLE(40, 2));
+    remove_holes();
+    KCHECK_EQ(heap_check(), MEM_SUCCESS);
+}
+
+/* Best fit walks the whole list: a corrupt header on the way stops it as it
+ * stops first fit (kmalloc returns NULL, the error is MEM_CORRUPT). */
+KTEST(ex_best_fit_stops_at_a_corrupt_header)
+{
+    KCHECK(make_holes());
+    KCHECK_EQ(heap_set_policy(HEAP_BEST_FIT), MEM_SUCCESS);
+    uint8_t saved[32];
+    memcpy(saved, hole[3] - 32, 32);                    /* D's header */
+    memset(separator[2], 'x', 8 + 8);                   /* C's separator overflows into D's header */
+    char *p = kmalloc(90);                              /* only D fits well: the walk must reach it */
+    int error = heap_last_error();
+    memcpy(hole[3] - 32, saved, 32);                    /* repair */
+    if (p)
+        ktest_fail(__FILE__, __LINE__, "kmalloc(90) returned %p past a corrupt header (expected NULL)", (void *)p);
+    KCHECK_EQ(error, MEM_CORRUPT);
+    kfree(p);
     remove_holes();
     KCHECK_EQ(heap_check(), MEM_SUCCESS);
 }

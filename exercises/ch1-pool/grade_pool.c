@@ -185,3 +185,69 @@ KTEST(ex_pool_uses_the_heap_only_at_creation)
     KCHECK_EQ(stats().heap_used, before.heap_used);
     KCHECK_EQ(heap_check(), MEM_SUCCESS);
 }
+
+/* The time stamp counter: cycles (in QEMU, a clock of the host). */
+static uint64_t
+cycles(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return (uint64_t)hi << 32 | lo;
+}
+
+/* The fewest cycles of 16 pool_free calls of a live object (each object
+ * taken back at once); 0 if a free failed. */
+static uint64_t
+free_cost(pool_t *pool, void *p)
+{
+    uint64_t best = ~0ull;
+    for (int i = 0; i < 16; i++) {
+        uint64_t t = cycles();
+        int r = pool_free(pool, p);
+        t = cycles() - t;
+        if (r != MEM_SUCCESS)
+            return 0;
+        if (t < best)
+            best = t;
+        p = pool_alloc(pool);           /* the same object, or another one: live again */
+        if (!p)
+            return 0;
+    }
+    return best;
+}
+
+/* pool_free is O(1), its double-free check included, as the statement
+ * asks: freeing an object costs about the same with one other free object
+ * as with thousands (a check that walks the free list costs thousands of
+ * times more). */
+KTEST(ex_pool_free_is_o1)
+{
+    static void *obj[5000];
+    size_t n = 5000;
+    pool_t *pool = NULL;
+    while (n >= 500 && !(pool = pool_create(8, n)))
+        n /= 2;
+    KCHECK(pool != NULL);
+    if (!pool)
+        return;
+    size_t got = 0;
+    while (got < n && (obj[got] = pool_alloc(pool)) != NULL)
+        got++;
+    KCHECK_EQ(got, n);
+    if (got != n) {
+        pool_destroy(pool);
+        return;
+    }
+    KCHECK_EQ(pool_free(pool, obj[0]), MEM_SUCCESS);
+    uint64_t few = free_cost(pool, obj[n - 1]);
+    for (size_t i = 1; i < n - 2; i++)
+        pool_free(pool, obj[i]);
+    uint64_t many = free_cost(pool, obj[n - 2]);
+    KCHECK(few > 0 && many > 0);            /* 0: a free of a live object failed */
+    if (many > 8 * few + 20000)
+        ktest_fail(__FILE__, __LINE__, "pool_free takes %lu cycles with 1 other object free, %lu with "
+                   "%lu: it is not O(1) (does the double-free check walk the free list?)", (unsigned long)few,
+                   (unsigned long)many, (unsigned long)(n - 3));
+    pool_destroy(pool);
+    KCHECK_EQ(heap_check(), MEM_SUCCESS);
+}

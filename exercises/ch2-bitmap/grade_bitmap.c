@@ -154,3 +154,42 @@ KTEST(ex_bitmap_every_frame_128m)
 {
     every_frame_once();
 }
+
+/* After the wrap, the cursor's own word is searched whole: the last free
+ * frame, just below the cursor in the cursor's word, is found. */
+KTEST(ex_bitmap_wraps_to_the_cursors_word)
+{
+    uint32_t before = pmm_free_frames(), n = 0;
+    phys_addr_t last = PMM_NO_FRAME, pa, x = PMM_NO_FRAME;
+    while ((pa = pmm_alloc_page()) != PMM_NO_FRAME && n <= before) {
+        if (x == PMM_NO_FRAME && last != PMM_NO_FRAME && pa == last + PAGE_SIZE && last / PAGE_SIZE % 32 <= 29)
+            x = last;                               /* x and the frame after it: one word, not its end */
+        *(phys_addr_t *)pmm_frame(pa) = last;
+        last = pa;
+        n++;
+    }
+    KCHECK_EQ(n, before);
+    KCHECK(x != PMM_NO_FRAME);
+    if (n != before || x == PMM_NO_FRAME)
+        return;
+    phys_addr_t y = x + PAGE_SIZE;
+    phys_addr_t cx = *(phys_addr_t *)pmm_frame(x), cy = *(phys_addr_t *)pmm_frame(y);
+    KCHECK_EQ(pmm_free_page(x), MEM_SUCCESS);
+    KCHECK_EQ(pmm_free_page(y), MEM_SUCCESS);
+    KCHECK_EQ(pmm_alloc_page(), x);                 /* wrapped: the lowest free frame; the cursor is y */
+    KCHECK_EQ(pmm_free_page(x), MEM_SUCCESS);
+    KCHECK_EQ(pmm_alloc_page(), y);                 /* at the cursor; the cursor moves past y */
+    phys_addr_t again = pmm_alloc_page();           /* x, the only free frame, just below the cursor */
+    if (again != x)
+        ktest_fail(__FILE__, __LINE__, "with only frame 0x%08x free (below the cursor, in its word), "
+                   "pmm_alloc_page returned 0x%08x", x, again);
+    *(phys_addr_t *)pmm_frame(x) = cx;
+    *(phys_addr_t *)pmm_frame(y) = cy;
+    KCHECK_EQ(pmm_free_frames(), 0);
+    while (last != PMM_NO_FRAME) {
+        phys_addr_t prev = *(phys_addr_t *)pmm_frame(last);
+        pmm_free_page(last);
+        last = prev;
+    }
+    KCHECK_EQ(pmm_free_frames(), before);
+}

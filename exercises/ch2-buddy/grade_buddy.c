@@ -219,3 +219,32 @@ KTEST(ex_buddy_refuses_bad_frees)
     KCHECK_EQ(wrong_counts(whole), 0);
     KCHECK_EQ(buddy_free_frames(), 1024);
 }
+
+/* A merge stays inside the range, at its end too: in a range of 2 MiB, the
+ * 2 MiB block's buddy is outside (even where an earlier, larger range had a
+ * free block), so freeing it makes no 4 MiB block. */
+KTEST(ex_buddy_merges_only_inside_the_range)
+{
+    const phys_addr_t start = 16 * MIB;
+    if (!claim(start, 1024))
+        return;
+    KCHECK_EQ(buddy_init(start, 1024), MEM_SUCCESS);           /* one block of 4 MiB ... */
+    phys_addr_t half = buddy_alloc(BUDDY_MAX_ORDER - 1);        /* ... split: the upper 2 MiB free */
+    KCHECK_EQ(half, start);
+    KCHECK_EQ(buddy_init(start, 512), MEM_SUCCESS);            /* now only the lower 2 MiB */
+    KCHECK_EQ(buddy_free_frames(), 512);
+    phys_addr_t b = buddy_alloc(BUDDY_MAX_ORDER - 1);
+    KCHECK_EQ(b, start);
+    KCHECK_EQ(buddy_free(b, BUDDY_MAX_ORDER - 1), MEM_SUCCESS);
+    KCHECK_EQ(buddy_free_blocks(BUDDY_MAX_ORDER), 0);           /* no merge with 18 MiB */
+    KCHECK_EQ(buddy_free_blocks(BUDDY_MAX_ORDER - 1), 1);
+    KCHECK_EQ(buddy_free_frames(), 512);
+    KCHECK_EQ(buddy_alloc(BUDDY_MAX_ORDER), PMM_NO_FRAME);      /* 4 MiB: half of it is not ours */
+    KCHECK_EQ(buddy_free_frames(), 512);
+    KCHECK_EQ(buddy_init(start + 2 * MIB, 512), MEM_SUCCESS);  /* the upper half: its buddy is below */
+    b = buddy_alloc(BUDDY_MAX_ORDER - 1);
+    KCHECK_EQ(b, start + 2 * MIB);
+    KCHECK_EQ(buddy_free(b, BUDDY_MAX_ORDER - 1), MEM_SUCCESS);
+    KCHECK_EQ(buddy_free_blocks(BUDDY_MAX_ORDER), 0);
+    KCHECK_EQ(buddy_alloc(BUDDY_MAX_ORDER), PMM_NO_FRAME);
+}

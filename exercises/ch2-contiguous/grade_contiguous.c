@@ -220,3 +220,39 @@ KTEST(ex_contiguous_large_run)
     KCHECK_EQ(pmm_free_contiguous(pa, 4096), MEM_SUCCESS);
     KCHECK_EQ(pmm_free_frames(), before);
 }
+
+/* The lowest run, also just after a taken frame: with every free frame up
+ * to R taken (R: the start of the lowest run of 8), the lowest run of 7, 6
+ * and 5 page-aligned frames starts at R + 1.  A search that jumps a whole
+ * run length ahead after a taken frame misses it. */
+KTEST(ex_contiguous_lowest_run_after_a_taken_frame)
+{
+    static phys_addr_t held[8192];
+    uint32_t before = pmm_free_frames(), n = 0;
+    phys_addr_t r = pmm_alloc_contiguous(8, PAGE_SIZE);
+    KCHECK(r != PMM_NO_FRAME);
+    if (r == PMM_NO_FRAME)
+        return;
+    KCHECK_EQ(pmm_free_contiguous(r, 8), MEM_SUCCESS);
+    phys_addr_t pa;
+    while (n < ARRAY_SIZE(held) && (pa = pmm_alloc_contiguous(1, PAGE_SIZE)) != PMM_NO_FRAME) {
+        held[n++] = pa;                             /* the lowest free frames, up to R */
+        if (pa >= r)
+            break;
+    }
+    KCHECK_EQ(n > 0 ? held[n - 1] : PMM_NO_FRAME, r);
+    if (n > 0 && held[n - 1] == r) {
+        for (uint32_t len = 7; len >= 5; len--) {
+            phys_addr_t got = pmm_alloc_contiguous(len, PAGE_SIZE);
+            if (got != r + PAGE_SIZE)
+                ktest_fail(__FILE__, __LINE__, "with every free frame up to 0x%08x taken, the lowest run of %u "
+                           "frames starts at 0x%08x; pmm_alloc_contiguous returned 0x%08x",
+                           r, len, r + PAGE_SIZE, got);
+            if (got != PMM_NO_FRAME)
+                pmm_free_contiguous(got, len);
+        }
+    }
+    while (n > 0)
+        pmm_free_contiguous(held[--n], 1);
+    KCHECK_EQ(pmm_free_frames(), before);
+}

@@ -54,6 +54,20 @@ expect_cow_entry(uintptr_t va, int line)
 }
 #define EXPECT_COW_ENTRY(va) expect_cow_entry((va), __LINE__)
 
+/* Check that the source pages are still plain writable pages (a refused
+ * share changes nothing). */
+static void
+expect_source_untouched(int line)
+{
+    for (unsigned i = 0; i < NPAGES; i++) {
+        uint32_t e = entry_of(SRC + i * PAGE_SIZE);
+        if ((e & (PAGE_PRESENT | PAGE_WRITABLE | PAGE_COW)) != (PAGE_PRESENT | PAGE_WRITABLE))
+            ktest_fail(__FILE__, line, "after a refused share the entry of the source page %p is 0x%08x: "
+                       "it should still be present, writable and without PAGE_COW", (void *)(SRC + i * PAGE_SIZE), e);
+    }
+}
+#define EXPECT_SOURCE_UNTOUCHED() expect_source_untouched(__LINE__)
+
 /* The word at VA, read with a probe (0xDEAD0000 + vector if it faults). */
 static uint32_t
 peek(uintptr_t va)
@@ -202,12 +216,14 @@ KTEST(ex_cow_refuses_bad_shares)
     KCHECK_EQ(vmm_share_cow(SRC, SRC + PAGE_SIZE, 2), MEM_INVALID);            /* overlap */
     KCHECK_EQ(vmm_share_cow(SRC, DST, NPAGES + 1), MEM_INVALID);               /* a source page unmapped */
     KCHECK_EQ(vmm_translate(DST), VMM_NO_MAPPING);                             /* nothing changed */
+    EXPECT_SOURCE_UNTOUCHED();
     KCHECK_EQ(vmm_share_cow((uintptr_t)_kernel_start, DST, 1), MEM_INVALID);   /* the kernel */
     KCHECK_EQ(vmm_share_cow((uintptr_t)P2V(0x800000), DST, 1), MEM_INVALID);   /* the direct map */
     phys_addr_t f = pmm_alloc_page();
     vmm_map_page(DST + PAGE_SIZE, f, PAGE_WRITABLE);
     KCHECK_EQ(vmm_share_cow(SRC, DST, 2), MEM_INVALID);                        /* a target page is mapped */
     KCHECK_EQ(vmm_translate(DST), VMM_NO_MAPPING);
+    EXPECT_SOURCE_UNTOUCHED();
     vmm_unmap_page(DST + PAGE_SIZE);
     pmm_free_page(f);
     KCHECK_EQ(vmm_share_cow(SRC, DST, NPAGES), MEM_SUCCESS);                   /* a good one */

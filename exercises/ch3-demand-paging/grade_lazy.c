@@ -2,6 +2,7 @@
  * (vmm_reserve_lazy, vmm_release_lazy and the page-fault hook). */
 #include "ktest.h"
 #include "kheap.h"
+#include "kstring.h"
 #include "vmm.h"
 #include "x86.h"
 
@@ -38,6 +39,13 @@ lazy_write(uintptr_t va, uint32_t value)
 
 KTEST(ex_lazy_first_touch_reads_zero)
 {
+    phys_addr_t dirty[4];                   /* the next frames handed out hold 0xA5 bytes */
+    for (int i = 0; i < 4; i++) {
+        dirty[i] = pmm_alloc_page();
+        memset(pmm_frame(dirty[i]), 0xA5, PAGE_SIZE);
+    }
+    for (int i = 3; i >= 0; i--)
+        pmm_free_page(dirty[i]);
     KCHECK_EQ(vmm_reserve_lazy(LAZY_VA, 16 * PAGE_SIZE), MEM_SUCCESS);
     uintptr_t page = LAZY_VA + 3 * PAGE_SIZE;
     KCHECK_EQ(vmm_translate(page), VMM_NO_MAPPING);            /* nothing mapped yet */
@@ -108,6 +116,10 @@ KTEST(ex_lazy_outside_still_faults)
     KCHECK_EQ(vmm_reserve_lazy(LAZY_VA + 8 * PAGE_SIZE, 100), MEM_INVALID);
     KCHECK_EQ(vmm_reserve_lazy(LAZY_VA + 8 * PAGE_SIZE, 0), MEM_INVALID);
     KCHECK_EQ(vmm_reserve_lazy(LAZY_VA + 2 * PAGE_SIZE, 4 * PAGE_SIZE), MEM_INVALID);    /* overlaps */
+    KCHECK_EQ(vmm_reserve_lazy(LAZY_VA + 4 * PAGE_SIZE, 4 * PAGE_SIZE), MEM_SUCCESS);    /* adjacent: fine */
+    KCHECK_EQ(vmm_reserve_lazy(LAZY_VA - PAGE_SIZE, PAGE_SIZE), MEM_SUCCESS);
+    KCHECK_EQ(vmm_release_lazy(LAZY_VA + 4 * PAGE_SIZE), MEM_SUCCESS);
+    KCHECK_EQ(vmm_release_lazy(LAZY_VA - PAGE_SIZE), MEM_SUCCESS);
     KCHECK_EQ(vmm_reserve_lazy(HEAP_VIRTUAL_START, 4 * PAGE_SIZE), MEM_INVALID);         /* the heap */
     KCHECK_EQ(vmm_reserve_lazy(0, 4 * PAGE_SIZE), MEM_INVALID);                          /* NULL */
     KCHECK_EQ(vmm_reserve_lazy(TEMP_WINDOW - PAGE_SIZE, 2 * PAGE_SIZE), MEM_INVALID);    /* the window */

@@ -135,3 +135,31 @@ KTEST(ex_guard_bad_frees_are_refused)
     KCHECK_EQ(kfree_guarded(NULL), MEM_SUCCESS);
     kfree(h);
 }
+
+/* Freed pages are used again: allocating and freeing 1 MiB 300 times (far
+ * more than the 64 MiB range holds at once) never runs out, and one more
+ * round of 64 small blocks fits too. */
+KTEST(ex_guard_freed_pages_are_reused)
+{
+    uint32_t before = frames();
+    unsigned round;
+    for (round = 0; round < 300; round++) {
+        char *p = kmalloc_guarded(1024 * 1024);
+        if (!p)
+            break;
+        p[0] = 1;
+        KCHECK_EQ(kfree_guarded(p), MEM_SUCCESS);
+    }
+    if (round < 300)
+        ktest_fail(__FILE__, __LINE__, "kmalloc_guarded(1 MiB) returned NULL in round %u (after %u MiB "
+                   "allocated and freed): are freed pages used again?", round + 1, round);
+    for (round = 0; round < 2 * 16384 / 2; round++) {           /* two pages each: the range twice over */
+        char *p = kmalloc_guarded(8);
+        if (!p)
+            break;
+        KCHECK_EQ(kfree_guarded(p), MEM_SUCCESS);
+    }
+    if (round < 16384)
+        ktest_fail(__FILE__, __LINE__, "kmalloc_guarded(8) returned NULL in round %u", round + 1);
+    KCHECK_EQ(frames(), before);
+}

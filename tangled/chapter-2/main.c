@@ -1,4 +1,4 @@
-#line 674 "chapters/00-boot.nw"
+#line 675 "chapters/00-boot.nw"
 /* main.c: kmain, the command line. */
 #include "kernel.h"
 #include "multiboot.h"
@@ -9,7 +9,7 @@
 #line 803 "chapters/02-pmm.nw"
 #include "pmm.h"
 
-#line 681 "chapters/00-boot.nw"
+#line 682 "chapters/00-boot.nw"
 const struct multiboot_info *boot_info;
 bool test_mode;
 void cpu_init(void);
@@ -97,24 +97,23 @@ kmain(uint32_t magic, uint32_t info_phys)
     console_init();
     cpu_init();
     kprintf("Sarrus memory manager, stage %d\n", KERNEL_STAGE);
-    
 #line 656 "chapters/00-boot.nw"
-if (magic == MULTIBOOT_BOOTLOADER_MAGIC) {
-    char name[64];
-    boot_info = P2V(info_phys);
-    test_mode = cmdline_has("test") || cmdline_value("test", name, sizeof(name));
-    if (boot_info->flags & MULTIBOOT_INFO_CMDLINE)
-        kprintf("command line: %s\n", (const char *)P2V(boot_info->cmdline));
-} else {
-    kprintf("kmain: not started by a multiboot loader (eax=0x%x)\n", magic);
-}
+    if (magic == MULTIBOOT_BOOTLOADER_MAGIC) {
+        char name[64];
+        boot_info = P2V(info_phys);
+        ktest_take_grade_nonce();
+        test_mode = cmdline_has("test") || cmdline_value("test", name, sizeof(name));
+        if (boot_info->flags & MULTIBOOT_INFO_CMDLINE)
+            kprintf("command line: %s\n", (const char *)P2V(boot_info->cmdline));
+    } else {
+        kprintf("kmain: not started by a multiboot loader (eax=0x%x)\n", magic);
+    }
 #line 644 "chapters/00-boot.nw"
     cpu_check();
-    
 #line 917 "chapters/01-heap.nw"
-memory_init();
+    memory_init();
 #line 799 "chapters/02-pmm.nw"
-pmm_init(boot_info);
+    pmm_init(boot_info);
 #line 646 "chapters/00-boot.nw"
     if (test_mode)
         ktest_main();

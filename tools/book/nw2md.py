@@ -2,7 +2,13 @@
 """nw2md.py body|indexes CHAPTER.nw... > FILE.md: the weaving back end of the book.
 
 Reads all chapters through noweb's `markup` in one run (so references
-across chapters work) and writes one pandoc Markdown document:
+across chapters work) and writes one pandoc Markdown document.  It is also
+a noweave back end: without .nw arguments it reads noweb's pipeline on its
+standard input (and ignores the options noweave passes), so
+
+    noweave -n -backend 'tools/book/nw2md.py body' chapters/*.nw > body.md
+
+writes the same Markdown as `make book`.  What it writes:
 
 * documentation chunks are Markdown already and pass through; `[[code]]`
   quotes become code spans;
@@ -11,7 +17,11 @@ across chapters work) and writes one pandoc Markdown document:
   book's `[replaces]` rule), a fenced block with syntax highlighting, and a
   line "defined in / used in" with links;
 * chunk uses inside code read "⟨name⟩ §N"; the HTML post-pass
-  (tools/book/htmlpost.py) turns §N into a link;
+  (tools/book/htmlpost.py) turns §N into a link, the LaTeX one
+  (tools/book/texpost.py) adds the page; a chunk that a later chapter
+  replaces says so where it is defined, where it is used and in the index;
+* every chunk reference in prose, "defined in" and "used in" lines and the
+  indexes gives the page in print ("§12, p. 34");
 * appendices list every chunk, and every identifier (found by ctags in the
   tangled sources of the last stage, mapped back through the #line
   directives to the chunk that defines it);
@@ -30,6 +40,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import refs  # noqa: E402  {{fact:KEY}}, @ex:ID, {{exercises: ...}} (tools/book/refs.py)
 
 REPLACES = " [replaces]"
+REPLACED_BY = {}        # chunk number -> number of the definition that replaces it
 
 
 def markup(files):
@@ -97,16 +108,31 @@ def docs_markdown(chunk):
     return "".join(out)
 
 
+def link(n):
+    """A chunk reference: a link in HTML, with the page in print."""
+    return f"[§{n}](#chunk-{n})`\\pg{{chunk-{n}}}`{{=latex}}"
+
+
 def links(nums):
-    return ", ".join(f"[§{n}](#chunk-{n})" for n in nums)
+    return ", ".join(link(n) for n in nums)
+
+
+def replaced_note(nums):
+    """"replaced in §M" for the definitions among NUMS a later one replaces."""
+    later = sorted({REPLACED_BY[n] for n in nums if n in REPLACED_BY})
+    return f"replaced in {links(later)}" if later else ""
 
 
 def main():
     global TRAPS
     TRAPS = traps()
-    part = sys.argv[1]                          # "body" or "indexes"
-    files = sorted(sys.argv[2:])
-    chunks = parse(markup(files))               # in tangle order
+    args = [a for a in sys.argv[1:] if not a.startswith("-")]
+    part = args[0]                              # "body" or "indexes"
+    files = sorted(args[1:])
+    lines = markup(files) if files else sys.stdin.read().split("\n")
+    chunks = parse(lines)                       # in tangle order
+    if not files:                               # a noweave back end: the files of the stream
+        files = list(dict.fromkeys(c["file"] for c in chunks))
     # A chapter file that opens with \appendix (chapters/00-workbench.nw) is
     # tangled where its name sorts but woven after the last chapter.
     appendix = {f for f in files if is_appendix(f)}
@@ -121,6 +147,12 @@ def main():
         for kind, arg in c["parts"]:
             if kind == "use" and c["num"] not in uses[arg]:
                 uses[arg].append(c["num"])
+    # [replaces]: which definitions a later one throws away.
+    for c in tangle_order:
+        if c["name"].endswith(REPLACES):
+            earlier = defs[base(c["name"])]
+            for n in earlier[: earlier.index(c["num"])]:
+                REPLACED_BY.setdefault(n, c["num"])
     out = []
     chapter = None
     for c in chunks:
@@ -133,7 +165,7 @@ def main():
         else:
             out.append(code_markdown(c, defs, uses))
     if part == "indexes":
-        out = [chunk_index(defs, uses), identifier_index(code)]
+        out = [chunk_index(defs, uses), identifier_index(code, uses)]
     sys.stdout.write(number_figures("".join(out)))
 
 
@@ -188,8 +220,8 @@ def add_panel(text, path):
     title, _, rest = text.partition("\n")
     if is_appendix(path):
         return text
-    if n == 0:                  # the prologue is chapter 0 (numbers in the PDF)
-        return "```{=latex}\n\\setcounter{chapter}{-1}\n```\n\n" + text
+    if n == 0:                  # the prologue (stage 0 is never booted alone)
+        return text
     panel = (f'\n\n```{{=html}}\n<div class="sarrus-boot" data-stage="{n}"></div>\n```\n')
     return title + panel + rest
 
@@ -213,10 +245,12 @@ def code_markdown(c, defs, uses):
     b = base(name)
     first = defs[b][0]
     if name.endswith(REPLACES):
-        earlier = defs[b][: defs[b].index(num)]        # earlier in tangle order
+        earlier = [n for n in defs[b][: defs[b].index(num)] if REPLACED_BY.get(n) == num]   # in tangle order
         sign = f"≡ *(replaces {links(earlier)})*"
     else:
         sign = "≡" if num == first else f"+≡ *(continues {links([first])})*"
+    if num in REPLACED_BY:
+        sign += f" *({replaced_note([num])})*"
     body = []
     for kind, arg in c["parts"]:
         if kind == "text":
@@ -225,7 +259,8 @@ def code_markdown(c, defs, uses):
             body.append("\n")
         elif kind == "use":
             target = defs.get(arg, [0])[0]
-            body.append(f"⟨{arg}⟩ §{target}")
+            later = sorted({REPLACED_BY[n] for n in defs.get(arg, []) if n in REPLACED_BY})
+            body.append(f"⟨{arg}⟩ §{target}" + "".join(f", replaced by §{m}" for m in later))
     text = "".join(body).strip("\n")
     lang = language(b, defs)
     fence = "~~~~" if "```" in text else "```"
@@ -238,16 +273,18 @@ def code_markdown(c, defs, uses):
         notes.append(f"The file `{b}`.")
     note = " ".join(notes)
     return (f"\n::: {{.chunk #chunk-{num}}}\n"
-            f"[§{num}]{{.chunkno}} **⟨{b}⟩** {sign}\n\n"
+            f"`\\label{{chunk-{num}}}`{{=latex}}[§{num}]{{.chunkno}} **⟨{b}⟩** {sign}\n\n"
             f"{fence} {{.{lang}}}\n{text}\n{fence}\n\n"
-            f"[{note}]{{.chunknote}}\n:::\n")
+            f"`\\label{{chunk-{num}-note}}`{{=latex}}[{note}]{{.chunknote}}\n:::\n")
 
 
 def chunk_index(defs, uses):
     out = ["\n# Index of chunks {.unnumbered}\n\n"]
     for name in sorted(defs, key=str.lower):
+        r = replaced_note(defs[name])
+        r = f"; {r}" if r else ""
         u = f"; used in {links(uses[name])}" if uses.get(name) else ""
-        out.append(f"- ⟨{name}⟩: {links(defs[name])}{u}\n")
+        out.append(f"- ⟨{name}⟩: {links(defs[name])}{r}{u}\n")
     return "".join(out)
 
 
@@ -265,33 +302,151 @@ def line_map(path):
     return result
 
 
-def identifier_index(code):
+C_KINDS = "fdgestuv"     # functions, macros, enum names and values, structs, typedefs, unions, globals
+
+
+def nasm_definitions(path):
+    """(name, line, kind) for NASM's global names: labels, equ, %define, %macro."""
+    out = []
+    for i, l in enumerate(open(path), 1):
+        code = l.split(";", 1)[0]
+        m = (re.match(r"^\s*([A-Za-z_]\w*):", code) or re.match(r"^\s*([A-Za-z_]\w*)\s+equ\b", code)
+             or re.match(r"^\s*%(?:x?define|macro)\s+([A-Za-z_]\w*)", code)
+             or re.match(r"^\s*([A-Za-z_]\w*)\s+(?:times|d[bwdq]|res[bwdq])\b", code))
+        if m:
+            out.append((m.group(1), i, "label"))
+    return out
+
+
+def definitions(path):
+    """(name, line, kind) for the global identifiers a tangled file defines."""
+    if path.endswith(".asm"):
+        return nasm_definitions(path)
+    if path.endswith(".ld"):
+        tags = subprocess.run(["ctags", "-x", "--language-force=LdScript", "--kinds-LdScript=s", path],
+                              capture_output=True, text=True).stdout
+    else:
+        tags = subprocess.run(["ctags", "-x", f"--c-kinds={C_KINDS}", "--language-force=C", path],
+                              capture_output=True, text=True).stdout
+    out = []
+    lines = open(path).read().split("\n")
+    for l in tags.splitlines():
+        m = re.match(r"(\S+)\s+(\S+)\s+(\d+)\s+\S+\s?(.*)", l)
+        if not m:
+            continue
+        name, kind, line, text = m.group(1), m.group(2), int(m.group(3)), m.group(4)
+        if kind == "macro" and re.fullmatch(r"#\s*define\s+\w+_H_?\s*", text.strip()):
+            continue                            # an include guard
+        if name.startswith("__anon"):
+            continue                            # an anonymous struct
+        if kind == "variable" and lines[line - 1][:1].isspace():
+            continue                            # a local in a body ctags did not see (after a macro)
+        out.append((name, line, kind))
+    return out
+
+
+def chunk_files(code, uses_by_name):
+    """Chunk name -> the set of files (root chunks) it ends up in."""
+    name_of = {c["num"]: base(c["name"]) for c in code}
+    memo = {}
+
+    def files(name, seen=()):
+        if name in memo:
+            return memo[name]
+        parents = uses_by_name.get(name, [])
+        if not parents:
+            result = {name}
+        else:
+            result = set()
+            for n in parents:
+                if name_of[n] not in seen:
+                    result |= files(name_of[n], seen + (name,))
+        memo[name] = result
+        return result
+    return {c["num"]: files(base(c["name"])) for c in code}
+
+
+def code_words(c):
+    """The identifiers a chunk's code mentions (comments and strings left out)."""
+    text = "".join(arg for kind, arg in c["parts"] if kind == "text" or kind == "nl" and "\n")
+    text = "\n".join(arg if kind == "text" else "\n" for kind, arg in c["parts"] if kind in ("text", "nl"))
+    text = re.sub(r"/\*.*?\*/|//[^\n]*|\"(?:\\.|[^\"\\\n])*\"|'(?:\\.|[^'\\\n])*'", " ", text, flags=re.S)
+    if language(base(c["name"]), None) == "nasm":
+        text = re.sub(r";[^\n]*", " ", text)
+    return set(re.findall(r"[A-Za-z_]\w*", text))
+
+
+def identifier_index(code, uses_by_name):
+    """Every global identifier of C, NASM and the linker script, in every
+    stage: the chunks that define it and the chunks that use it.  Static
+    functions of the same name in two files are two entries."""
     stages = sorted(glob.glob("tangled/chapter-*"))
     if not stages:
         return ""
-    tags = subprocess.run(["ctags", "-x", "--c-kinds=fdstuvg", "--language-force=C", "-R", stages[-1]],
-                          capture_output=True, text=True).stdout
-    where = collections.defaultdict(set)
-    maps = {}
-    for l in tags.splitlines():
-        m = re.match(r"(\S+)\s+(\S+)\s+(\d+)\s+(\S+)", l)
-        if not m or not m.group(4).endswith((".c", ".h")):
-            continue
-        ident, kind, line, path = m.group(1), m.group(2), int(m.group(3)), m.group(4)
-        if kind in ("member", "local") or ident.startswith("_") or len(ident) < 2:
-            continue
-        maps.setdefault(path, line_map(path))
-        src = maps[path].get(line)
-        if not src:
-            continue
-        for c in code:
-            if c["file"] == src[0] and c["line"] < src[1] <= c.get("last", 10**9):
-                where[ident].add(c["num"])
-                break
+    by_num = {c["num"]: c for c in code}
+    chunks_of_file = collections.defaultdict(list)
+    for c in code:
+        chunks_of_file[c["file"]].append(c)
+    defined = collections.defaultdict(set)      # name -> chunk numbers
+    kinds = collections.defaultdict(set)        # name -> ctags kinds
+    macro_defs = collections.defaultdict(set)   # name -> chunks defining it as a macro
+    for stage in stages:
+        for path in sorted(glob.glob(os.path.join(stage, "*"))):
+            found = definitions(path)
+            if not found:
+                continue
+            lines = line_map(path) if not path.endswith(".ld") else {}
+            text = open(path).read().split("\n") if path.endswith(".ld") else []
+            for name, line, kind in found:
+                src = lines.get(line)
+                kinds[name].add(kind)
+                if src:
+                    for c in chunks_of_file.get(src[0], []):
+                        if c["line"] < src[1] <= c.get("last", 10**9):
+                            defined[name].add(c["num"])
+                            if kind == "macro":
+                                macro_defs[name].add(c["num"])
+                            break
+                elif text:                      # no #line in a linker script: find the line's chunk
+                    want = text[line - 1].strip()
+                    for c in code:
+                        if base(c["name"]).startswith("kernel.ld") and want in "".join(
+                                a for k, a in c["parts"] if k == "text").replace("\n", ""):
+                            defined[name].add(c["num"])
+                            break
+    # KTEST(name) { ... } and MONITOR_COMMAND(...) look like function
+    # definitions to ctags: a name defined as a macro is not also a function.
+    for name in [n for n, k in kinds.items() if "macro" in k and len(k) > 1]:
+        defined[name] = macro_defs[name]
+    files_of = chunk_files(code, uses_by_name)
+    words = {c["num"]: code_words(c) for c in code}
+    entries = []                                # (name, label, anchor, defs, uses)
+    for name, nums in defined.items():
+        # One entry per source file when a name is defined in two .c/.asm
+        # files (two unrelated static functions); headers are shared.
+        groups = collections.defaultdict(set)
+        for n in nums:
+            own = sorted(f for f in files_of[n] if not f.endswith(".h"))
+            groups[own[0] if len(files_of[n]) == 1 and own else ""].add(n)
+        separate = len([g for g in groups if g]) > 1
+        if not separate:
+            groups = {"": set(nums)}
+        for where, dnums in groups.items():
+            users = [c["num"] for c in code if c["num"] not in dnums and name in words[c["num"]]
+                     and (not where or where in files_of[c["num"]])]
+            label = f"`{name}` ({where})" if where else f"`{name}`"
+            anchor = "id-" + re.sub(r"[^\w-]", "-", name + ("-" + where if where else ""))
+            entries.append((name.lower(), where, label, anchor, sorted(dnums), users))
     out = ["\n# Index of identifiers {.unnumbered}\n\n",
-           "Where each function, type, macro and global of the last stage is defined.\n\n"]
-    for ident in sorted(where, key=str.lower):
-        out.append(f"- `{ident}`: {links(sorted(where[ident]))}\n")
+           "Every function, macro, type, global variable, assembler label and linker symbol of every stage: "
+           "the chunks that define it, then the chunks that use it. A chunk a later chapter replaces is "
+           "marked *(replaced)*.\n\n"]
+
+    def refs(nums):
+        return ", ".join(link(n) + (" *(replaced)*" if n in REPLACED_BY else "") for n in nums)
+    for _, _, label, anchor, dnums, users in sorted(entries):
+        u = f"; used in {refs(users)}" if users else ""
+        out.append(f"- [{label}]{{#{anchor}}}: defined in {refs(dnums)}{u}\n")
     return "".join(out)
 
 
