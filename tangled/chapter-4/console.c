@@ -203,57 +203,54 @@ format(struct sink *s, const char *fmt, va_list ap)
         const char *start = fmt++;
         bool left = false, zero_pad = false;
         int width = 0, longs = 0;
-        
 #line 336 "chapters/00-workbench.nw"
-for (;; fmt++) {
-    if (*fmt == '-')
-        left = true;
-    else if (*fmt == '0')
-        zero_pad = true;
-    else
-        break;
-}
-while (*fmt >= '0' && *fmt <= '9')
-    width = width * 10 + (*fmt++ - '0');
-for (; *fmt == 'l' || *fmt == 'z'; fmt++)
-    longs += *fmt == 'l' ? 1 : (sizeof(size_t) > sizeof(int) ? 2 : 0);
-zero_pad = zero_pad && !left;
-#line 330 "chapters/00-workbench.nw"
-        
+        for (;; fmt++) {
+            if (*fmt == '-')
+                left = true;
+            else if (*fmt == '0')
+                zero_pad = true;
+            else
+                break;
+        }
+        while (*fmt >= '0' && *fmt <= '9')
+            width = width * 10 + (*fmt++ - '0');
+        for (; *fmt == 'l' || *fmt == 'z'; fmt++)
+            longs += *fmt == 'l' ? 1 : (sizeof(size_t) > sizeof(int) ? 2 : 0);
+        zero_pad = zero_pad && !left;
 #line 356 "chapters/00-workbench.nw"
-unsigned long long u;
-long long d;
-switch (*fmt) {
-case 'd': case 'i':
-    d = longs >= 2 ? va_arg(ap, long long) : longs ? va_arg(ap, long) : va_arg(ap, int);
-    u = d < 0 ? 0ull - (unsigned long long)d : (unsigned long long)d;
-    put_number(s, u, 10, false, d < 0, width, zero_pad, left);
-    break;
-case 'u': case 'x': case 'X':
-    u = longs >= 2 ? va_arg(ap, unsigned long long)
-      : longs ? va_arg(ap, unsigned long) : va_arg(ap, unsigned);
-    put_number(s, u, *fmt == 'u' ? 10 : 16, *fmt == 'X', false, width, zero_pad, left);
-    break;
-case 'p':
-    put_string(s, "0x", 0, false);
-    put_number(s, (uintptr_t)va_arg(ap, void *), 16, false, false,
-               2 * sizeof(void *), true, false);
-    break;
-case 's':
-    put_string(s, va_arg(ap, const char *), width, left);
-    break;
-case 'c':
-    sink_putc(s, (char)va_arg(ap, int));
-    break;
-case '%':
-    sink_putc(s, '%');
-    break;
-default:                        /* unknown: print it as written */
-    for (; start <= fmt && *start; start++)
-        sink_putc(s, *start);
-    if (!*fmt)
-        fmt--;
-}
+        unsigned long long u;
+        long long d;
+        switch (*fmt) {
+        case 'd': case 'i':
+            d = longs >= 2 ? va_arg(ap, long long) : longs ? va_arg(ap, long) : va_arg(ap, int);
+            u = d < 0 ? 0ull - (unsigned long long)d : (unsigned long long)d;
+            put_number(s, u, 10, false, d < 0, width, zero_pad, left);
+            break;
+        case 'u': case 'x': case 'X':
+            u = longs >= 2 ? va_arg(ap, unsigned long long)
+              : longs ? va_arg(ap, unsigned long) : va_arg(ap, unsigned);
+            put_number(s, u, *fmt == 'u' ? 10 : 16, *fmt == 'X', false, width, zero_pad, left);
+            break;
+        case 'p':
+            put_string(s, "0x", 0, false);
+            put_number(s, (uintptr_t)va_arg(ap, void *), 16, false, false,
+                       2 * sizeof(void *), true, false);
+            break;
+        case 's':
+            put_string(s, va_arg(ap, const char *), width, left);
+            break;
+        case 'c':
+            sink_putc(s, (char)va_arg(ap, int));
+            break;
+        case '%':
+            sink_putc(s, '%');
+            break;
+        default:                        /* unknown: print it as written */
+            for (; start <= fmt && *start; start++)
+                sink_putc(s, *start);
+            if (!*fmt)
+                fmt--;
+        }
 #line 331 "chapters/00-workbench.nw"
     }
 }

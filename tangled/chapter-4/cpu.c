@@ -61,12 +61,11 @@ gdt_init(void)
     gdt[0] = 0;
     gdt[SEG_KCODE / 8] = gdt_entry(0, 0xFFFFF, GDT_ACCESS_CODE, GDT_FLAGS_32BIT);
     gdt[SEG_KDATA / 8] = gdt_entry(0, 0xFFFFF, GDT_ACCESS_DATA, GDT_FLAGS_32BIT);
-    
 #line 1050 "chapters/00-workbench.nw"
-gdt[SEG_TSS / 8] = gdt_entry((uint32_t)(uintptr_t)&kernel_tss, sizeof(struct tss) - 1,
-                             GDT_ACCESS_TSS, 0);
-gdt[SEG_DFTSS / 8] = gdt_entry((uint32_t)(uintptr_t)&double_fault_tss, sizeof(struct tss) - 1,
-                               GDT_ACCESS_TSS, 0);
+    gdt[SEG_TSS / 8] = gdt_entry((uint32_t)(uintptr_t)&kernel_tss, sizeof(struct tss) - 1,
+                                 GDT_ACCESS_TSS, 0);
+    gdt[SEG_DFTSS / 8] = gdt_entry((uint32_t)(uintptr_t)&double_fault_tss, sizeof(struct tss) - 1,
+                                   GDT_ACCESS_TSS, 0);
 #line 508 "chapters/00-workbench.nw"
     struct table_pointer p = { sizeof(gdt) - 1, (uint32_t)(uintptr_t)gdt };
     gdt_load(&p, SEG_KCODE, SEG_KDATA);
@@ -95,9 +94,8 @@ idt_init(void)
         idt[v].type = IDT_INTERRUPT_GATE;
         idt[v].offset_high = exception_stubs[v] >> 16;
     }
-    
 #line 1057 "chapters/00-workbench.nw"
-idt[8] = (struct idt_gate){ 0, SEG_DFTSS, 0, IDT_TASK_GATE, 0 };
+    idt[8] = (struct idt_gate){ 0, SEG_DFTSS, 0, IDT_TASK_GATE, 0 };
 #line 666 "chapters/00-workbench.nw"
     struct table_pointer p = { sizeof(idt) - 1, (uint32_t)(uintptr_t)idt };
     idt_load(&p);
@@ -188,10 +186,9 @@ trap_report(const struct trapframe *tf)
             tf->esi, tf->edi, tf->ebp, (uint32_t)(uintptr_t)(&tf->eflags + 1));
     kprintf("    cr0 0x%08x  cr2 0x%08x  cr3 0x%08x\n",
             read_cr0(), read_cr2(), read_cr3());
-    
-#line 1206 "chapters/03-vmm.nw"
-if (tf->vector == 14)
-    page_fault_explain(read_cr2(), tf->error_code);
+#line 1208 "chapters/03-vmm.nw"
+    if (tf->vector == 14)
+        page_fault_explain(read_cr2(), tf->error_code);
 #line 736 "chapters/00-workbench.nw"
     backtrace(tf->ebp);
 }
@@ -221,7 +218,7 @@ trap(struct trapframe *tf)
 {
     if (probe_fixup(tf))
         return;
-    
+
     switch (trap_depth++) {
     case 0:
         trap_first_vector = tf->vector;
@@ -265,19 +262,17 @@ double_fault(void)
 static void
 stack_guard_fill(void)
 {
-    
 #line 1137 "chapters/00-workbench.nw"
-for (uint32_t *w = (uint32_t *)stack_guard; w < (uint32_t *)stack_bottom; w++)
-    *w = STACK_GUARD_PATTERN;
+    for (uint32_t *w = (uint32_t *)stack_guard; w < (uint32_t *)stack_bottom; w++)
+        *w = STACK_GUARD_PATTERN;
 #line 1127 "chapters/00-workbench.nw"
 }
 
 void
 stack_check(void)
 {
-    
 #line 682 "chapters/03-vmm.nw"
-/* chapter 3: the guard page is unmapped, and the processor checks */
+    /* chapter 3: the guard page is unmapped, and the processor checks */
 #line 1133 "chapters/00-workbench.nw"
 }
 #line 554 "chapters/03-vmm.nw"
@@ -380,20 +375,19 @@ cpu_init(void)
 {
     gdt_init();
     idt_init();
-    
 #line 1071 "chapters/00-workbench.nw"
-double_fault_tss = (struct tss){
-    .eip = (uint32_t)(uintptr_t)double_fault,
-    .esp = (uint32_t)(uintptr_t)(double_fault_stack + DOUBLE_FAULT_STACK_SIZE),
-    .eflags = 0x2,                      /* bit 1 is always set; IF clear */
-    .cr3 = read_cr3(),
-    .cs = SEG_KCODE, .ss = SEG_KDATA, .ds = SEG_KDATA,
-    .es = SEG_KDATA, .fs = SEG_KDATA, .gs = SEG_KDATA,
-    .iomap = sizeof(struct tss),        /* no I/O permission bitmap */
-};
-kernel_tss.iomap = sizeof(struct tss);
-ltr(SEG_TSS);
+    double_fault_tss = (struct tss){
+        .eip = (uint32_t)(uintptr_t)double_fault,
+        .esp = (uint32_t)(uintptr_t)(double_fault_stack + DOUBLE_FAULT_STACK_SIZE),
+        .eflags = 0x2,                      /* bit 1 is always set; IF clear */
+        .cr3 = read_cr3(),
+        .cs = SEG_KCODE, .ss = SEG_KDATA, .ds = SEG_KDATA,
+        .es = SEG_KDATA, .fs = SEG_KDATA, .gs = SEG_KDATA,
+        .iomap = sizeof(struct tss),        /* no I/O permission bitmap */
+    };
+    kernel_tss.iomap = sizeof(struct tss);
+    ltr(SEG_TSS);
 #line 1153 "chapters/00-workbench.nw"
-stack_guard_fill();
+    stack_guard_fill();
 #line 991 "chapters/00-workbench.nw"
 }

@@ -19,7 +19,7 @@ MONITOR_COMMAND(stats, "heap statistics (memory_get_stats)")(int argc, char **ar
             (s.heap_size - s.heap_used - s.heap_free) / (s.heap_blocks ? s.heap_blocks : 1));
     kprintf("      %u allocations, %u frees, %u errors detected\n",
             s.allocation_count, s.free_count, s.heap_errors);
-    
+
     return 0;
 }
 #line 1904 "chapters/01-heap.nw"

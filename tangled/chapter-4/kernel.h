@@ -95,7 +95,7 @@ struct cpu_features {
 /* What a processor with features F lacks of NEEDS (CPUID.1:EDX bits), in
  * words, or NULL if nothing. */
 const char *cpu_missing(const struct cpu_features *f, uint32_t needs);
-#line 1211 "chapters/03-vmm.nw"
+#line 1213 "chapters/03-vmm.nw"
 /* Chapter 3: decode a page fault for the exception report. */
 void page_fault_explain(uint32_t addr, uint32_t error_code);
 #line 618 "chapters/00-boot.nw"

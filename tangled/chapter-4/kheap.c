@@ -28,9 +28,8 @@ static struct {
     uint32_t fenced;            /* blocks fenced off after damage */
     int last_error;
     unsigned errors;
-    
-#line 1095 "chapters/03-vmm.nw"
-bool growing;               /* chapter 3: inside heap_grow */
+#line 1097 "chapters/03-vmm.nw"
+    bool growing;               /* chapter 3: inside heap_grow */
 #line 445 "chapters/01-heap.nw"
 } heap;
 #line 1663 "chapters/01-heap.nw"
@@ -46,7 +45,7 @@ static void grow_into_next(heap_block_t *b, size_t need);
 static void shrink(heap_block_t *b, size_t size);
 static int check_failed(const heap_block_t *b, const char *why);
 static void recount(void);
-#line 1184 "chapters/03-vmm.nw"
+#line 1186 "chapters/03-vmm.nw"
 static bool heap_grow(size_t need);
 static void heap_extend(size_t bytes);
 #line 939 "chapters/04-slab.nw"
@@ -307,13 +306,12 @@ heap_init(void *start, size_t size)
     heap.first->line = heap.first->requested = 0;
     seal(heap.first);
     poison(payload_of(heap.first), heap.first->size);
-    
 #line 686 "chapters/01-heap.nw"
-heap.stats = (memory_stats_t){ 0 };
-heap.stats.heap_size = size;
-heap.stats.heap_free = heap.first->size;
-heap.blocks = 1;
-heap.last_error = MEM_SUCCESS;
+    heap.stats = (memory_stats_t){ 0 };
+    heap.stats.heap_size = size;
+    heap.stats.heap_free = heap.first->size;
+    heap.blocks = 1;
+    heap.last_error = MEM_SUCCESS;
 #line 656 "chapters/01-heap.nw"
 }
 #line 852 "chapters/01-heap.nw"
@@ -322,14 +320,13 @@ uintptr_t heap_phys = HEAP_START;
 void
 memory_init(void)
 {
-    
 #line 908 "chapters/01-heap.nw"
-if (test_mode && boot_info && (boot_info->flags & MULTIBOOT_INFO_MODS)) {
-    while (heap_modules_summed < boot_info->mods_count && heap_modules_summed < HEAP_MAX_MODULES) {
-        heap_module_sums[heap_modules_summed] = module_checksum(heap_modules_summed);
-        heap_modules_summed++;
+    if (test_mode && boot_info && (boot_info->flags & MULTIBOOT_INFO_MODS)) {
+        while (heap_modules_summed < boot_info->mods_count && heap_modules_summed < HEAP_MAX_MODULES) {
+            heap_module_sums[heap_modules_summed] = module_checksum(heap_modules_summed);
+            heap_modules_summed++;
+        }
     }
-}
 #line 858 "chapters/01-heap.nw"
     if (boot_info) {
         uint64_t at = heap_room(HEAP_START, INITIAL_HEAP_SIZE);
@@ -345,7 +342,7 @@ if (test_mode && boot_info && (boot_info->flags & MULTIBOOT_INFO_MODS)) {
     kprintf("heap: %u KiB at physical 0x%08x, %u-byte headers, %u-byte alignment\n",
             INITIAL_HEAP_SIZE / 1024, (unsigned)heap_phys, (unsigned)HDR, HEAP_ALIGN);
 }
-#line 1103 "chapters/03-vmm.nw"
+#line 1105 "chapters/03-vmm.nw"
 /* Add at least NEED payload bytes at the end of the heap with fresh pages.
  * False, with the heap unchanged, if there are no frames (or no room). */
 static bool
@@ -361,7 +358,7 @@ heap_grow(size_t need)
         heap_extend(bytes);
     return ok;
 }
-#line 1125 "chapters/03-vmm.nw"
+#line 1127 "chapters/03-vmm.nw"
 static heap_block_t *
 last_block(void)
 {
@@ -390,7 +387,7 @@ heap_extend(size_t bytes)
     }
     seal(last);
 }
-#line 1163 "chapters/03-vmm.nw"
+#line 1165 "chapters/03-vmm.nw"
 size_t
 heap_trim(void)
 {
@@ -416,9 +413,8 @@ memory_get_stats(memory_stats_t *stats)
     *stats = heap.stats;
     stats->heap_blocks = heap.blocks;
     stats->heap_errors = heap.errors;
-    
 #line 765 "chapters/02-pmm.nw"
-pmm_fill_stats(stats);
+    pmm_fill_stats(stats);
 #line 701 "chapters/01-heap.nw"
 }
 #line 938 "chapters/01-heap.nw"
@@ -437,9 +433,8 @@ request_size(size_t size, const char *who)
 static size_t
 heap_limit(void)
 {
-    
-#line 1099 "chapters/03-vmm.nw"
-return HEAP_VIRTUAL_MAX - PAGE_SIZE;        /* the last page is a guard */
+#line 1101 "chapters/03-vmm.nw"
+    return HEAP_VIRTUAL_MAX - PAGE_SIZE;        /* the last page is a guard */
 #line 960 "chapters/01-heap.nw"
 }
 #line 979 "chapters/01-heap.nw"
@@ -500,16 +495,15 @@ kmalloc_at(size_t size, const char *file, int line)
     heap_block_t *b;
     do {
         b = first_fit(need, &corrupt);
-        
-#line 1076 "chapters/03-vmm.nw"
-if (!b && !corrupt && heap_grow(need))
-    b = first_fit(need, &corrupt);
-if (!b) {
-    if (!corrupt)
-        heap_error(MEM_OUT_OF_MEM, NULL, "kmalloc: out of memory (%lu bytes requested, "
-                   "largest free block %lu)", (unsigned long)size, (unsigned long)largest_free());
-    return NULL;
-}
+#line 1078 "chapters/03-vmm.nw"
+        if (!b && !corrupt && heap_grow(need))
+            b = first_fit(need, &corrupt);
+        if (!b) {
+            if (!corrupt)
+                heap_error(MEM_OUT_OF_MEM, NULL, "kmalloc: out of memory (%lu bytes requested, "
+                           "largest free block %lu)", (unsigned long)size, (unsigned long)largest_free());
+            return NULL;
+        }
 #line 1057 "chapters/01-heap.nw"
     } while (!poison_intact(b, need, "kmalloc"));
     return take(b, size, need, file, line);
@@ -739,16 +733,15 @@ krealloc_at(void *p, size_t size, const char *file, int line)
         b->requested = (uint32_t)size;
         return p;
     }
-    
 #line 1440 "chapters/01-heap.nw"
-void *q = kmalloc_at(size, file, line);
-if (!q)
-    return NULL;
-memcpy(q, p, b->size);
-kfree_at(p, file, line);
-heap.stats.allocation_count--;          /* one block moved: not a new allocation */
-heap.stats.free_count--;
-return q;
+    void *q = kmalloc_at(size, file, line);
+    if (!q)
+        return NULL;
+    memcpy(q, p, b->size);
+    kfree_at(p, file, line);
+    heap.stats.allocation_count--;          /* one block moved: not a new allocation */
+    heap.stats.free_count--;
+    return q;
 #line 1436 "chapters/01-heap.nw"
 }
 #line 1459 "chapters/01-heap.nw"
@@ -805,25 +798,23 @@ heap_check(void)
     for (heap_block_t *b = heap.first; b; prev = b, b = b->next) {
         if (!block_valid(b))
             return check_failed(b, "the header is corrupt or its links are inconsistent");
-        
 #line 1557 "chapters/01-heap.nw"
-if (b->magic == HEAP_MAGIC_FREE) {
-    if (prev && prev->magic == HEAP_MAGIC_FREE)
-        return check_failed(b, "two free blocks are next to each other (a missed merge)");
-    if (first_unpoisoned(payload_of(b), b->size) < b->size)
-        return check_failed(b, "a free block was written to after it was freed");
-    free += b->size;
-} else {
-    used += b->size;
-}
+        if (b->magic == HEAP_MAGIC_FREE) {
+            if (prev && prev->magic == HEAP_MAGIC_FREE)
+                return check_failed(b, "two free blocks are next to each other (a missed merge)");
+            if (first_unpoisoned(payload_of(b), b->size) < b->size)
+                return check_failed(b, "a free block was written to after it was freed");
+            free += b->size;
+        } else {
+            used += b->size;
+        }
 #line 1549 "chapters/01-heap.nw"
         blocks++;
     }
-    
 #line 1569 "chapters/01-heap.nw"
-if (!heap.first || blocks != heap.blocks || used != heap.stats.heap_used ||
-    free != heap.stats.heap_free || used + free + blocks * HDR != heap.stats.heap_size)
-    return check_failed(NULL, "the statistics disagree with the blocks");
+    if (!heap.first || blocks != heap.blocks || used != heap.stats.heap_used ||
+        free != heap.stats.heap_free || used + free + blocks * HDR != heap.stats.heap_size)
+        return check_failed(NULL, "the statistics disagree with the blocks");
 #line 1552 "chapters/01-heap.nw"
     return MEM_SUCCESS;
 }

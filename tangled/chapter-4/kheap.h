@@ -70,7 +70,7 @@ void heap_init(void *start, size_t size);
 /* Place the heap: 64 KiB at physical 5 MiB if the memory map says it is free
  * RAM, else the lowest free place above 1 MiB (stages 1 and 2). */
 void memory_init(void);
-#line 1189 "chapters/03-vmm.nw"
+#line 1191 "chapters/03-vmm.nw"
 /* Chapter 3: the heap's pages.  heap_map_more maps fresh frames over
  * [VA, VA + BYTES) (false, with nothing mapped, if frames run out);
  * heap_unmap gives them back; heap_trim returns free pages at the end. */

@@ -83,7 +83,7 @@ KTEST(heap_rejects_impossible_sizes)
     KCHECK_EQ(heap_last_error(), MEM_INVALID);
     KCHECK(heap_is_pristine());
 }
-#line 1656 "chapters/03-vmm.nw"
+#line 1661 "chapters/03-vmm.nw"
 KTEST(heap_large_allocation_grows)
 {
     char *p = kmalloc(65536);

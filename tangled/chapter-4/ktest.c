@@ -1,6 +1,7 @@
 #line 1443 "chapters/00-workbench.nw"
 /* ktest.c: run the in-kernel tests. */
 #include "ktest.h"
+#include "multiboot.h"
 
 #define KTEST_MAX 512
 
@@ -9,7 +10,7 @@ static int current_failures;
 static bool is_crash_test(const char *name);
 static const char *running;
 
-#line 1458 "chapters/00-workbench.nw"
+#line 1459 "chapters/00-workbench.nw"
 void
 ktest_fail(const char *file, int line, const char *fmt, ...)
 {
@@ -21,7 +22,54 @@ ktest_fail(const char *file, int line, const char *fmt, ...)
     kprintf("\n");
     current_failures++;
 }
-#line 1550 "chapters/00-workbench.nw"
+
+/* One value of a failed KCHECK_EQ: a small negative number (an error
+ * code) signed, anything else in hex. */
+static void
+print_value(unsigned long long v)
+{
+    if ((long long)v < 0 && (long long)v >= -0x80000000ll)
+        kprintf("%lld", (long long)v);
+    else
+        kprintf("0x%llx", v);
+}
+
+void
+ktest_fail_eq(const char *file, int line, const char *a, const char *b,
+              unsigned long long x, unsigned long long y)
+{
+    kprintf("  check failed at %s:%d: %s == %s (", file, line, a, b);
+    print_value(x);
+    kprintf(" != ");
+    print_value(y);
+    kprintf(")\n");
+    current_failures++;
+}
+#line 1506 "chapters/00-workbench.nw"
+static char grade_nonce[40];
+
+void
+ktest_take_grade_nonce(void)
+{
+    if (!boot_info || !(boot_info->flags & MULTIBOOT_INFO_CMDLINE))
+        return;
+    char *line = P2V(boot_info->cmdline);
+    for (char *s = line; *s; s++) {
+        static const char key[] = "grade=";
+        size_t k = 0;
+        while (key[k] && s[k] == key[k])
+            k++;
+        if (key[k] || (s > line && s[-1] != ' '))
+            continue;
+        for (size_t n = 0; s[k + n] && s[k + n] != ' '; n++)
+            if (n + 1 < sizeof(grade_nonce))
+                grade_nonce[n] = s[k + n];
+        while (*s && *s != ' ')
+            *s++ = ' ';
+        return;
+    }
+}
+#line 1614 "chapters/00-workbench.nw"
 bool
 ktest_streq(const char *a, const char *b)
 {
@@ -29,7 +77,7 @@ ktest_streq(const char *a, const char *b)
         a++, b++;
     return *a == *b;
 }
-#line 1472 "chapters/00-workbench.nw"
+#line 1532 "chapters/00-workbench.nw"
 void
 ktest_main(void)
 {
@@ -50,13 +98,17 @@ ktest_main(void)
         tests++;
         failed += current_failures > 0;
         kprintf("ktest: %s ... %s\n", t->name, current_failures ? "FAILED" : "ok");
+        if (grade_nonce[0])
+            kprintf("grade %s: %s %s\n", grade_nonce, t->name, current_failures ? "FAILED" : "ok");
     }
     if (one && tests == 0)
         kprintf("ktest: no test is named '%s'\n", only);
     kprintf("ktest: %d tests, %d failures\n", tests, failed);
+    if (grade_nonce[0])
+        kprintf("grade %s: %d tests, %d failures\n", grade_nonce, tests, failed);
     qemu_exit(failed || !tests ? QEMU_EXIT_FAILURE : QEMU_EXIT_SUCCESS);
 }
-#line 1510 "chapters/00-workbench.nw"
+#line 1574 "chapters/00-workbench.nw"
 static const char *crash_expected;      /* the phrase its panic must contain */
 
 static bool

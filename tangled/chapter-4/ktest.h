@@ -1,4 +1,4 @@
-#line 717 "chapters/00-boot.nw"
+#line 718 "chapters/00-boot.nw"
 /* ktest.h: in-kernel tests. */
 #ifndef KTEST_H
 #define KTEST_H
@@ -18,10 +18,13 @@ struct ktest {
         __attribute__((section("ktests"), used)) = &ktest_##name;       \
     static void name(void)
 
-#line 748 "chapters/00-boot.nw"
+#line 751 "chapters/00-boot.nw"
 void ktest_fail(const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+void ktest_fail_eq(const char *file, int line, const char *a, const char *b,
+                   unsigned long long x, unsigned long long y);
 bool ktest_streq(const char *a, const char *b);
+void ktest_take_grade_nonce(void);
 
 #define KCHECK(cond)                                                    \
     do {                                                                \
@@ -33,11 +36,10 @@ bool ktest_streq(const char *a, const char *b);
     do {                                                                \
         unsigned long long a_ = (a), b_ = (b);                          \
         if (a_ != b_)                                                   \
-            ktest_fail(__FILE__, __LINE__, "%s == %s (0x%llx != 0x%llx)", \
-                       #a, #b, a_, b_);                                 \
+            ktest_fail_eq(__FILE__, __LINE__, #a, #b, a_, b_);          \
     } while (0)
 
-#line 738 "chapters/00-boot.nw"
+#line 739 "chapters/00-boot.nw"
 void ktest_main(void) __attribute__((noreturn));
 
 #endif

@@ -1,4 +1,4 @@
-#line 674 "chapters/00-boot.nw"
+#line 675 "chapters/00-boot.nw"
 /* main.c: kmain, the command line. */
 #include "kernel.h"
 #include "multiboot.h"
@@ -8,12 +8,12 @@
 #include "kheap.h"
 #line 803 "chapters/02-pmm.nw"
 #include "pmm.h"
-#line 1028 "chapters/03-vmm.nw"
+#line 1030 "chapters/03-vmm.nw"
 #include "vmm.h"
 #line 1084 "chapters/04-slab.nw"
 #include "slab.h"
 
-#line 681 "chapters/00-boot.nw"
+#line 682 "chapters/00-boot.nw"
 const struct multiboot_info *boot_info;
 bool test_mode;
 void cpu_init(void);
@@ -101,26 +101,25 @@ kmain(uint32_t magic, uint32_t info_phys)
     console_init();
     cpu_init();
     kprintf("Sarrus memory manager, stage %d\n", KERNEL_STAGE);
-    
 #line 656 "chapters/00-boot.nw"
-if (magic == MULTIBOOT_BOOTLOADER_MAGIC) {
-    char name[64];
-    boot_info = P2V(info_phys);
-    test_mode = cmdline_has("test") || cmdline_value("test", name, sizeof(name));
-    if (boot_info->flags & MULTIBOOT_INFO_CMDLINE)
-        kprintf("command line: %s\n", (const char *)P2V(boot_info->cmdline));
-} else {
-    kprintf("kmain: not started by a multiboot loader (eax=0x%x)\n", magic);
-}
+    if (magic == MULTIBOOT_BOOTLOADER_MAGIC) {
+        char name[64];
+        boot_info = P2V(info_phys);
+        ktest_take_grade_nonce();
+        test_mode = cmdline_has("test") || cmdline_value("test", name, sizeof(name));
+        if (boot_info->flags & MULTIBOOT_INFO_CMDLINE)
+            kprintf("command line: %s\n", (const char *)P2V(boot_info->cmdline));
+    } else {
+        kprintf("kmain: not started by a multiboot loader (eax=0x%x)\n", magic);
+    }
 #line 644 "chapters/00-boot.nw"
     cpu_check();
-    
-#line 1022 "chapters/03-vmm.nw"
-pmm_init(boot_info);
-vmm_init();
-heap_init_virtual();
+#line 1024 "chapters/03-vmm.nw"
+    pmm_init(boot_info);
+    vmm_init();
+    heap_init_virtual();
 #line 1080 "chapters/04-slab.nw"
-kmalloc_init(SLAB_VIRTUAL_START, SLAB_VIRTUAL_SIZE);
+    kmalloc_init(SLAB_VIRTUAL_START, SLAB_VIRTUAL_SIZE);
 #line 646 "chapters/00-boot.nw"
     if (test_mode)
         ktest_main();

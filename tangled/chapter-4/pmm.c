@@ -121,11 +121,10 @@ pmm_frame(phys_addr_t pa)
 {
     if (pa == PMM_NO_FRAME)
         panic("pmm_frame: PMM_NO_FRAME is not a frame (an unchecked pmm_alloc_page?)");
-    
 #line 961 "chapters/03-vmm.nw"
-if (pa < DIRECT_MAP_SIZE)
-    return P2V(pa);
-return vmm_ready() ? vmm_temp_map(pa) : NULL;
+    if (pa < DIRECT_MAP_SIZE)
+        return P2V(pa);
+    return vmm_ready() ? vmm_temp_map(pa) : NULL;
 #line 643 "chapters/02-pmm.nw"
 }
 #line 492 "chapters/02-pmm.nw"
@@ -165,42 +164,39 @@ pmm_setup(const struct pmm_ranges *usable, const struct pmm_ranges *reserved)
         highest = pmm.usable.r[i].end > highest ? pmm.usable.r[i].end : highest;
     pmm.frames = (uint32_t)(highest / PAGE_SIZE);
     pmm.capacity = (uint32_t)(pmm.total / PAGE_SIZE);
-    
 #line 589 "chapters/02-pmm.nw"
-uint64_t stack_bytes = ALIGN_UP((uint64_t)pmm.capacity * 4, (uint64_t)4);
-uint64_t bitmap_bytes = ALIGN_UP(((uint64_t)pmm.frames + 31) / 32 * 4, (uint64_t)4);
-uint64_t size = ALIGN_UP(stack_bytes + bitmap_bytes, (uint64_t)PAGE_SIZE);
-uint64_t at = find_room(size);
-pmm.top = 0;
-if (pmm.capacity == 0 || at == PHYS_LIMIT) {
-    pmm.capacity = pmm.frames = 0;          /* no RAM we may use: every allocation fails */
-    if (pmm.total == 0)
-        kprintf("pmm: no usable memory for the frame allocator\n");
-    else
-        kprintf("pmm: no room for the frame allocator's %llu KiB of bookkeeping: no free "
-                "stretch of usable RAM below %s that the kernel, the modules and the boot "
-                "information leave free\n", (unsigned long long)(size / 1024), PMM_METADATA_WHERE);
-    return 0;
-}
-pmm.metadata = (struct pmm_range){ at, at + size };
-range_add(&pmm.reserved, at, at + size);
-pmm.stack = pmm_frame((phys_addr_t)at);
-if (!pmm.stack)
-    panic("pmm_setup: the bookkeeping at 0x%llx cannot be reached", (unsigned long long)at);
-pmm.bitmap = (uint32_t *)((uint8_t *)pmm.stack + stack_bytes);
-memset(pmm.bitmap, 0, bitmap_bytes);
-#line 583 "chapters/02-pmm.nw"
-    
+    uint64_t stack_bytes = ALIGN_UP((uint64_t)pmm.capacity * 4, (uint64_t)4);
+    uint64_t bitmap_bytes = ALIGN_UP(((uint64_t)pmm.frames + 31) / 32 * 4, (uint64_t)4);
+    uint64_t size = ALIGN_UP(stack_bytes + bitmap_bytes, (uint64_t)PAGE_SIZE);
+    uint64_t at = find_room(size);
+    pmm.top = 0;
+    if (pmm.capacity == 0 || at == PHYS_LIMIT) {
+        pmm.capacity = pmm.frames = 0;          /* no RAM we may use: every allocation fails */
+        if (pmm.total == 0)
+            kprintf("pmm: no usable memory for the frame allocator\n");
+        else
+            kprintf("pmm: no room for the frame allocator's %llu KiB of bookkeeping: no free "
+                    "stretch of usable RAM below %s that the kernel, the modules and the boot "
+                    "information leave free\n", (unsigned long long)(size / 1024), PMM_METADATA_WHERE);
+        return 0;
+    }
+    pmm.metadata = (struct pmm_range){ at, at + size };
+    range_add(&pmm.reserved, at, at + size);
+    pmm.stack = pmm_frame((phys_addr_t)at);
+    if (!pmm.stack)
+        panic("pmm_setup: the bookkeeping at 0x%llx cannot be reached", (unsigned long long)at);
+    pmm.bitmap = (uint32_t *)((uint8_t *)pmm.stack + stack_bytes);
+    memset(pmm.bitmap, 0, bitmap_bytes);
 #line 614 "chapters/02-pmm.nw"
-for (int i = pmm.usable.n - 1; i >= 0; i--) {
-    for (uint64_t pa = pmm.usable.r[i].end; pa > pmm.usable.r[i].start; ) {
-        pa -= PAGE_SIZE;
-        if (managed(pa) && !is_free((phys_addr_t)pa) && pmm.top < pmm.capacity) {
-            pmm.stack[pmm.top++] = (uint32_t)pa;
-            mark((phys_addr_t)pa, true);
+    for (int i = pmm.usable.n - 1; i >= 0; i--) {
+        for (uint64_t pa = pmm.usable.r[i].end; pa > pmm.usable.r[i].start; ) {
+            pa -= PAGE_SIZE;
+            if (managed(pa) && !is_free((phys_addr_t)pa) && pmm.top < pmm.capacity) {
+                pmm.stack[pmm.top++] = (uint32_t)pa;
+                mark((phys_addr_t)pa, true);
+            }
         }
     }
-}
 #line 584 "chapters/02-pmm.nw"
     return pmm.top;
 }
@@ -231,11 +227,10 @@ pmm_free_page(phys_addr_t pa)
                          "(not usable RAM, or reserved)", pa);
     if (is_free(pa))
         return pmm_error("double free of frame 0x%08x", pa);
-    
 #line 708 "chapters/02-pmm.nw"
-void *mem = pmm_frame(pa);
-if (mem)
-    memset(mem, PMM_POISON, PAGE_SIZE);
+    void *mem = pmm_frame(pa);
+    if (mem)
+        memset(mem, PMM_POISON, PAGE_SIZE);
 #line 701 "chapters/02-pmm.nw"
     pmm.stack[pmm.top++] = pa;
     mark(pa, true);
@@ -295,16 +290,15 @@ pmm_reserve_boot(const struct multiboot_info *mbi, struct pmm_ranges *reserved)
         reserve_string(reserved, mbi->cmdline);
     if (mbi->flags & MULTIBOOT_INFO_LOADER)
         reserve_string(reserved, mbi->boot_loader_name);
-    
 #line 231 "chapters/02-pmm.nw"
-if (mbi->flags & MULTIBOOT_INFO_MODS) {
-    const struct multiboot_module *m = P2V(mbi->mods_addr);
-    range_add(reserved, mbi->mods_addr, (uint64_t)mbi->mods_addr + mbi->mods_count * sizeof(*m));
-    for (uint32_t i = 0; i < mbi->mods_count; i++) {
-        range_add(reserved, m[i].mod_start, m[i].mod_end);
-        reserve_string(reserved, m[i].string);
+    if (mbi->flags & MULTIBOOT_INFO_MODS) {
+        const struct multiboot_module *m = P2V(mbi->mods_addr);
+        range_add(reserved, mbi->mods_addr, (uint64_t)mbi->mods_addr + mbi->mods_count * sizeof(*m));
+        for (uint32_t i = 0; i < mbi->mods_count; i++) {
+            range_add(reserved, m[i].mod_start, m[i].mod_end);
+            reserve_string(reserved, m[i].string);
+        }
     }
-}
 #line 223 "chapters/02-pmm.nw"
 }
 #line 242 "chapters/02-pmm.nw"

@@ -82,20 +82,19 @@ KTEST(pmm_every_frame_once)
     KCHECK_EQ(bad, 0);
     KCHECK_EQ(n, before);
     KCHECK_EQ(pmm_free_frames(), 0);
-    
 #line 1118 "chapters/02-pmm.nw"
-uint32_t walked = 0;
-while (last != PMM_NO_FRAME && walked <= n) {
-    uint32_t *w = pmm_frame(last);
-    phys_addr_t prev = w[0];
-    if (w[1] != ~last)
-        bad++;
-    KCHECK_EQ(pmm_free_page(last), MEM_SUCCESS);
-    last = prev;
-    walked++;
-}
-KCHECK_EQ(walked, n);
-KCHECK_EQ(bad, 0);
+    uint32_t walked = 0;
+    while (last != PMM_NO_FRAME && walked <= n) {
+        uint32_t *w = pmm_frame(last);
+        phys_addr_t prev = w[0];
+        if (w[1] != ~last)
+            bad++;
+        KCHECK_EQ(pmm_free_page(last), MEM_SUCCESS);
+        last = prev;
+        walked++;
+    }
+    KCHECK_EQ(walked, n);
+    KCHECK_EQ(bad, 0);
 #line 1113 "chapters/02-pmm.nw"
     KCHECK_EQ(pmm_free_frames(), before);
 }

@@ -243,12 +243,11 @@ cache_grow(kmem_cache_t *c)
     memset(s->map, 0, (c->objects + 31) / 32 * sizeof(uint32_t));
     for (uint32_t i = c->objects; i-- > 0; ) {
         char *obj = (char *)va + i * c->stride;
-        
 #line 675 "chapters/04-slab.nw"
-#ifdef HEAP_DEBUG
-if (c->poison)
-    fill_poison(c, obj);
-#endif
+        #ifdef HEAP_DEBUG
+        if (c->poison)
+            fill_poison(c, obj);
+        #endif
 #line 491 "chapters/04-slab.nw"
         if (c->ctor)
             c->ctor(obj);
@@ -285,12 +284,11 @@ cache_alloc(kmem_cache_t *c)
             c->partial = s->partial;
             s->on_partial = false;
         }
-        
 #line 577 "chapters/04-slab.nw"
-#ifdef HEAP_DEBUG
-if (c->poison)
-    check_poison(c, obj);
-#endif
+        #ifdef HEAP_DEBUG
+        if (c->poison)
+            check_poison(c, obj);
+        #endif
 #line 540 "chapters/04-slab.nw"
         return obj;
     }
@@ -342,12 +340,11 @@ release(struct slab *s, void *p, uint32_t i)
 {
     kmem_cache_t *c = s->cache;
     s->map[i / 32] &= ~(1u << (i % 32));
-    
 #line 668 "chapters/04-slab.nw"
-#ifdef HEAP_DEBUG
-if (c->poison)
-    fill_poison(c, p);
-#endif
+    #ifdef HEAP_DEBUG
+    if (c->poison)
+        fill_poison(c, p);
+    #endif
 #line 659 "chapters/04-slab.nw"
     *(void **)((char *)p + c->link) = s->free;
     s->free = p;
@@ -478,14 +475,13 @@ check_cache(kmem_cache_t *c)
             if (free >= c->objects || off >= c->offset || i * c->stride != off ||
                 (s->map[i / 32] >> (i % 32)) & 1)
                 return slab_check_failed(c, s, "the free list is corrupt");
-            
 #line 1233 "chapters/04-slab.nw"
-#ifdef HEAP_DEBUG
-if (c->poison)
-    for (size_t b = sizeof(void *); b < c->stride; b++)
-        if ((uint8_t)o[b] != HEAP_POISON)
-            return slab_check_failed(c, s, "a free object was written after it was freed");
-#endif
+            #ifdef HEAP_DEBUG
+            if (c->poison)
+                for (size_t b = sizeof(void *); b < c->stride; b++)
+                    if ((uint8_t)o[b] != HEAP_POISON)
+                        return slab_check_failed(c, s, "a free object was written after it was freed");
+            #endif
 #line 1191 "chapters/04-slab.nw"
         }
         if (bits != s->inuse || free + bits != c->objects)

@@ -1,4 +1,4 @@
-#line 1279 "chapters/03-vmm.nw"
+#line 1281 "chapters/03-vmm.nw"
 /* vmm.c: x86 paging: the kernel's tables, mapping, and the heap's pages. */
 #include "vmm.h"
 #include "x86.h"
@@ -138,7 +138,7 @@ vmm_temp_map(phys_addr_t pa)
     invlpg(TEMP_WINDOW);
     return (void *)TEMP_WINDOW;
 }
-#line 1032 "chapters/03-vmm.nw"
+#line 1034 "chapters/03-vmm.nw"
 void
 heap_init_virtual(void)
 {
@@ -148,7 +148,7 @@ heap_init_virtual(void)
     kprintf("heap: %u KiB at virtual 0x%08x, grows on demand to %u MiB\n",
             INITIAL_HEAP_SIZE / 1024, HEAP_VIRTUAL_START, HEAP_VIRTUAL_MAX >> 20);
 }
-#line 1047 "chapters/03-vmm.nw"
+#line 1049 "chapters/03-vmm.nw"
 bool
 heap_map_more(uintptr_t va, size_t bytes)
 {
@@ -170,7 +170,7 @@ heap_unmap(uintptr_t va, size_t bytes)
     for (size_t off = 0; off < bytes; off += PAGE_SIZE)
         pmm_free_page(vmm_unmap_page(va + off));
 }
-#line 1216 "chapters/03-vmm.nw"
+#line 1218 "chapters/03-vmm.nw"
 void
 page_fault_explain(uint32_t addr, uint32_t err)
 {
@@ -183,7 +183,7 @@ page_fault_explain(uint32_t addr, uint32_t err)
         kprintf("    page table entry 0x%03x = 0x%08x\n", PTX(addr), page_table(PDX(addr))[PTX(addr)]);
     kprintf("    likely cause: %s\n", fault_cause(addr, err));
 }
-#line 1231 "chapters/03-vmm.nw"
+#line 1233 "chapters/03-vmm.nw"
 static const char *
 fault_cause(uint32_t addr, uint32_t err)
 {
@@ -200,7 +200,7 @@ fault_cause(uint32_t addr, uint32_t err)
     return "an address the kernel never mapped";
 }
 
-#line 1299 "chapters/03-vmm.nw"
+#line 1301 "chapters/03-vmm.nw"
 bool
 vmm_ready(void)
 {
