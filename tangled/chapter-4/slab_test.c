@@ -165,18 +165,18 @@ KTEST(slab_detects_write_after_free)
 KTEST(slab_survives_a_corrupt_free_list)
 {
     kmem_cache_t *c = kmem_cache_create("test-link", 32, 0, NULL);
-    void *a = kmem_cache_alloc(c), *b = kmem_cache_alloc(c);
-    kmem_cache_free(c, b);
-    kmem_cache_free(c, a);                      /* free list: a, b, ... */
-    *(void **)a = (char *)b + 4;                /* the bug: a's link now points inside b */
+    char *a = kmem_cache_alloc(c);              /* a fresh slab's first object ... */
+    char *next = a + c->stride;                 /* ... and the free one after it */
+    *(void **)next = a + 4;                     /* the bug: its link now points inside a */
     console_capture(output, sizeof(output));
     void *x = kmem_cache_alloc(c), *y = kmem_cache_alloc(c);
     console_capture(NULL, 0);
-    KCHECK(x == a && y != NULL && y != (char *)b + 4);
+    KCHECK(x == next && y != NULL && y != a + 4);
     KCHECK(said("not a free object"));
     KCHECK_EQ(heap_last_error(), MEM_CORRUPT);  /* y came from a fresh slab, but say so */
     kmem_cache_free(c, x);
     kmem_cache_free(c, y);
+    kmem_cache_free(c, a);
     KCHECK_EQ(slab_check(), MEM_SUCCESS);
     KCHECK_EQ(kmem_cache_destroy(c), MEM_INVALID);  /* the lost objects count as live */
 }
