@@ -343,7 +343,7 @@ patterns(unsigned char *buf, unsigned char *src, size_t n)
 /* The kernel's memset, memcpy and memmove (kstring.c; renamed k* here) at
  * every alignment of destination and source and every length up to 80,
  * against byte loops: the bytes in range change, no byte outside does.
- * The fill byte 0xA5 is >= 0x80, the seed's undefined shift (UBSan). */
+ * The fill byte 0xA5 is >= 0x80, the design's undefined shift (UBSan). */
 static void
 test_string_functions_at_every_alignment(void **state)
 {

@@ -21,7 +21,8 @@ The HTML (build/html/, one page per chapter):
   with previous/next links and a link to the table of contents;
 * the same numbering as the PDF;
 * every link between pages (page.html#id) and inside a page resolves;
-  every chunk reference inside code is a link;
+  every chunk reference and every indexed identifier inside code is a
+  link (to the chunk that defines it);
 * each chapter N >= 1 has its own stage's boot panel;
 * every figure has an alt text and its content as text (a list);
 * the search index exists, finds a known identifier (node + minisearch),
@@ -206,6 +207,8 @@ check("html-links-resolve-across-pages", links > 1000 and not missing, f"{links}
 check("html-previous-next-and-contents-links", order and not nav_bad, " ".join(nav_bad[:5]))
 refs = sum(len(re.findall(r'class="chunkref" href="[^"]*#chunk-(\d+)"', t)) for t in docs.values())
 check("html-chunk-references-in-code-are-links", refs > 100, f"{refs} linked")
+idents = sum(len(re.findall(r'<a class="ident" href="[^"]*#chunk-\d+"', t)) for t in docs.values())
+check("html-identifiers-in-code-link-to-their-definitions", idents > 1000, f"{idents} linked")
 cross = sum(len(re.findall(r'href="(?!#)[^"]+\.html#(?:chunk|id)-', t)) for t in docs.values())
 check("html-chunk-and-identifier-links-cross-pages", cross > 100, f"{cross} links to another page")
 
