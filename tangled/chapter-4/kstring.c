@@ -1,9 +1,9 @@
-#line 1844 "chapters/01-heap.nw"
+#line 1655 "chapters/01-heap.nw"
 /* kstring.c: memset, memcpy and friends, without SSE. */
 #include <stdint.h>
 #include "kstring.h"
 
-#line 1711 "chapters/01-heap.nw"
+#line 1521 "chapters/01-heap.nw"
 static inline void
 rep_stosb(void **dst, int byte, size_t n)
 {
@@ -27,7 +27,7 @@ rep_movsl(void **dst, const void **src, size_t n)
 {
     __asm__ volatile("rep movsl" : "+D"(*dst), "+S"(*src), "+c"(n) : : "memory");
 }
-#line 1740 "chapters/01-heap.nw"
+#line 1551 "chapters/01-heap.nw"
 void *
 memset(void *ptr, int value, size_t size)
 {
@@ -43,7 +43,7 @@ memset(void *ptr, int value, size_t size)
     rep_stosb(&d, byte, size);
     return ptr;
 }
-#line 1765 "chapters/01-heap.nw"
+#line 1576 "chapters/01-heap.nw"
 void *
 memcpy(void *restrict dst, const void *restrict src, size_t n)
 {
@@ -70,7 +70,7 @@ memmove(void *dst, const void *src, size_t n)
     __asm__ volatile("std; rep movsb; cld" : "+D"(d), "+S"(s), "+c"(n) : : "memory");
     return dst;
 }
-#line 1797 "chapters/01-heap.nw"
+#line 1608 "chapters/01-heap.nw"
 int
 memcmp(const void *a, const void *b, size_t n)
 {

@@ -1,4 +1,4 @@
-#line 1443 "chapters/00-workbench.nw"
+#line 1489 "chapters/00-workbench.nw"
 /* ktest.c: run the in-kernel tests. */
 #include "ktest.h"
 #include "multiboot.h"
@@ -10,7 +10,7 @@ static int current_failures;
 static bool is_crash_test(const char *name);
 static const char *running;
 
-#line 1459 "chapters/00-workbench.nw"
+#line 1505 "chapters/00-workbench.nw"
 void
 ktest_fail(const char *file, int line, const char *fmt, ...)
 {
@@ -45,7 +45,7 @@ ktest_fail_eq(const char *file, int line, const char *a, const char *b,
     kprintf(")\n");
     current_failures++;
 }
-#line 1506 "chapters/00-workbench.nw"
+#line 1552 "chapters/00-workbench.nw"
 static char grade_nonce[40];
 
 void
@@ -69,7 +69,7 @@ ktest_take_grade_nonce(void)
         return;
     }
 }
-#line 1614 "chapters/00-workbench.nw"
+#line 1660 "chapters/00-workbench.nw"
 bool
 ktest_streq(const char *a, const char *b)
 {
@@ -77,7 +77,7 @@ ktest_streq(const char *a, const char *b)
         a++, b++;
     return *a == *b;
 }
-#line 1532 "chapters/00-workbench.nw"
+#line 1578 "chapters/00-workbench.nw"
 void
 ktest_main(void)
 {
@@ -108,7 +108,7 @@ ktest_main(void)
         kprintf("grade %s: %d tests, %d failures\n", grade_nonce, tests, failed);
     qemu_exit(failed || !tests ? QEMU_EXIT_FAILURE : QEMU_EXIT_SUCCESS);
 }
-#line 1574 "chapters/00-workbench.nw"
+#line 1620 "chapters/00-workbench.nw"
 static const char *crash_expected;      /* the phrase its panic must contain */
 
 static bool

@@ -1,25 +1,25 @@
-#line 675 "chapters/00-boot.nw"
+#line 646 "chapters/00-boot.nw"
 /* main.c: kmain, the command line. */
 #include "kernel.h"
 #include "multiboot.h"
 #include "ktest.h"
 #include "monitor.h"
-#line 921 "chapters/01-heap.nw"
+#line 725 "chapters/01-heap.nw"
 #include "kheap.h"
 #line 803 "chapters/02-pmm.nw"
 #include "pmm.h"
-#line 1030 "chapters/03-vmm.nw"
+#line 1034 "chapters/03-vmm.nw"
 #include "vmm.h"
 #line 1084 "chapters/04-slab.nw"
 #include "slab.h"
 
-#line 682 "chapters/00-boot.nw"
+#line 653 "chapters/00-boot.nw"
 const struct multiboot_info *boot_info;
 bool test_mode;
 void cpu_init(void);
 void cpu_check(void);
 
-#line 1333 "chapters/00-workbench.nw"
+#line 1379 "chapters/00-workbench.nw"
 static const char *
 cmdline(void)
 {
@@ -46,7 +46,7 @@ cmdline_find(const char *prefix, char end)
     }
     return NULL;
 }
-#line 1362 "chapters/00-workbench.nw"
+#line 1408 "chapters/00-workbench.nw"
 bool
 cmdline_has(const char *word)
 {
@@ -67,7 +67,7 @@ cmdline_value(const char *key, char *buf, size_t size)
     buf[n] = '\0';
     return buf;
 }
-#line 1413 "chapters/00-workbench.nw"
+#line 1459 "chapters/00-workbench.nw"
 static bool
 origin_before(const struct origin *a, const struct origin *b)
 {
@@ -92,7 +92,7 @@ table_sorted(const void *const *start, const void *const *stop,
     }
     return n;
 }
-#line 635 "chapters/00-boot.nw"
+#line 604 "chapters/00-boot.nw"
 void kmain(uint32_t magic, uint32_t info_phys);
 
 void
@@ -101,7 +101,7 @@ kmain(uint32_t magic, uint32_t info_phys)
     console_init();
     cpu_init();
     kprintf("Sarrus memory manager, stage %d\n", KERNEL_STAGE);
-#line 656 "chapters/00-boot.nw"
+#line 627 "chapters/00-boot.nw"
     if (magic == MULTIBOOT_BOOTLOADER_MAGIC) {
         char name[64];
         boot_info = P2V(info_phys);
@@ -112,15 +112,15 @@ kmain(uint32_t magic, uint32_t info_phys)
     } else {
         kprintf("kmain: not started by a multiboot loader (eax=0x%x)\n", magic);
     }
-#line 644 "chapters/00-boot.nw"
+#line 613 "chapters/00-boot.nw"
     cpu_check();
-#line 1024 "chapters/03-vmm.nw"
+#line 1028 "chapters/03-vmm.nw"
     pmm_init(boot_info);
     vmm_init();
     heap_init_virtual();
 #line 1080 "chapters/04-slab.nw"
     kmalloc_init(SLAB_VIRTUAL_START, SLAB_VIRTUAL_SIZE);
-#line 646 "chapters/00-boot.nw"
+#line 615 "chapters/00-boot.nw"
     if (test_mode)
         ktest_main();
     monitor_run();

@@ -121,7 +121,7 @@ pmm_frame(phys_addr_t pa)
 {
     if (pa == PMM_NO_FRAME)
         panic("pmm_frame: PMM_NO_FRAME is not a frame (an unchecked pmm_alloc_page?)");
-#line 961 "chapters/03-vmm.nw"
+#line 964 "chapters/03-vmm.nw"
     if (pa < DIRECT_MAP_SIZE)
         return P2V(pa);
     return vmm_ready() ? vmm_temp_map(pa) : NULL;

@@ -14,7 +14,7 @@ typedef uint32_t phys_addr_t;           /* no PAE: physical addresses fit 32 bit
 #define PHYS_LIMIT       0x100000000ull /* a 32-bit kernel sees RAM below 4 GiB only */
 #define PMM_NO_FRAME     0xFFFFFFFFu    /* "no frame": not page-aligned, never a frame */
 #define PMM_POISON       0xAA           /* fills freed frames */
-#line 979 "chapters/03-vmm.nw"
+#line 982 "chapters/03-vmm.nw"
 #define PMM_METADATA_LIMIT  DIRECT_MAP_SIZE /* it must stay in the direct map */
 #define PMM_METADATA_WHERE  "256 MiB (the memory mapped at boot)"
 #line 99 "chapters/02-pmm.nw"
@@ -57,7 +57,7 @@ extern unsigned pmm_errors;         /* refused frees so far */
 #line 996 "chapters/02-pmm.nw"
 /* Print a multiboot memory map as a table. */
 void print_map(const void *map, uint32_t length);
-#line 984 "chapters/03-vmm.nw"
+#line 987 "chapters/03-vmm.nw"
 /* Chapter 3: the paging code, as pmm.c needs it. */
 void *vmm_temp_map(phys_addr_t pa);
 bool vmm_ready(void);
