@@ -13,9 +13,9 @@
 #define HEAP_MAGIC_FREE    0xFEEDFACEu
 #define HEAP_MAGIC_FENCED  0xBAADF00Du      /* damaged: never handed out again */
 #define HEAP_POISON        0x6B             /* fills freed payloads */
-#line 1806 "chapters/01-heap.nw"
+#line 1819 "chapters/01-heap.nw"
 extern uintptr_t heap_phys;     /* stages 1-2: where memory_init put the heap */
-#line 1840 "chapters/01-heap.nw"
+#line 1853 "chapters/01-heap.nw"
 #define HEAP_MAX_MODULES   8
 extern uint32_t heap_module_sums[HEAP_MAX_MODULES];
 extern uint32_t heap_modules_summed;
@@ -67,10 +67,10 @@ void heap_init(void *start, size_t size);
 /* Place the heap: 64 KiB at physical 5 MiB if the memory map says it is free
  * RAM, else the lowest free place above 1 MiB (stages 1 and 2). */
 void memory_init(void);
-#line 1157 "chapters/01-heap.nw"
+#line 1158 "chapters/01-heap.nw"
 /* Give a fenced-off block back to the heap (tests, debugging). */
 int heap_unfence(void *p);
-#line 1340 "chapters/01-heap.nw"
+#line 1364 "chapters/01-heap.nw"
 /* Check every invariant of the heap; MEM_SUCCESS or MEM_CORRUPT (printed). */
 int heap_check(void);
 /* Print every block (the design's format), and the live blocks with their sites. */

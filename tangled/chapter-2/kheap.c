@@ -1,4 +1,4 @@
-#line 1451 "chapters/01-heap.nw"
+#line 1475 "chapters/01-heap.nw"
 /* kheap.c: the kernel heap: first fit over an address-ordered block list. */
 #include "kheap.h"
 #include "kstring.h"
@@ -30,7 +30,7 @@ static struct {
     unsigned errors;
 
 } heap;
-#line 1473 "chapters/01-heap.nw"
+#line 1497 "chapters/01-heap.nw"
 static void *heap_error(int code, const heap_block_t *site, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static size_t heap_limit(void);
@@ -40,7 +40,7 @@ static void fence_free(heap_block_t *b, size_t size);
 static void *take(heap_block_t *b, size_t size, size_t need, const char *file, int line);
 static size_t largest_free(void);
 static void grow_into_next(heap_block_t *b, size_t need);
-static void shrink(heap_block_t *b, size_t size);
+static void shrink(heap_block_t *b, size_t size, size_t dirty);
 static int check_failed(const heap_block_t *b, const char *why);
 static void recount(void);
 #line 411 "chapters/01-heap.nw"
@@ -152,7 +152,7 @@ first_unpoisoned(const void *p, size_t n)
         i++;
     return i;
 }
-#line 1692 "chapters/01-heap.nw"
+#line 1705 "chapters/01-heap.nw"
 /* The end of the usable RAM range that holds physical address S, or 0;
  * *NEXT: the start of the lowest usable range above S (UINT64_MAX: none). */
 static uint64_t
@@ -180,7 +180,7 @@ usable_end(uint64_t s, uint64_t *next)
     }
     return end;
 }
-#line 1728 "chapters/01-heap.nw"
+#line 1741 "chapters/01-heap.nw"
 static void
 clash(uint64_t s, uint64_t e, uint64_t rs, uint64_t re, uint64_t *end)
 {
@@ -219,7 +219,7 @@ in_use_until(uint64_t s, uint64_t e)
     }
     return end;
 }
-#line 1775 "chapters/01-heap.nw"
+#line 1788 "chapters/01-heap.nw"
 /* The lowest S >= FROM, 4 KiB-aligned, such that [S, S+SIZE) is free RAM;
  * 0 if there is none below 4 GiB. */
 static uint64_t
@@ -241,7 +241,7 @@ heap_room(uint64_t s, uint64_t size)
     }
     return 0;
 }
-#line 1847 "chapters/01-heap.nw"
+#line 1860 "chapters/01-heap.nw"
 uint32_t heap_module_sums[HEAP_MAX_MODULES];
 uint32_t heap_modules_summed;
 
@@ -282,20 +282,20 @@ heap_init(void *start, size_t size)
     heap.last_error = MEM_SUCCESS;
 #line 658 "chapters/01-heap.nw"
 }
-#line 1810 "chapters/01-heap.nw"
+#line 1823 "chapters/01-heap.nw"
 uintptr_t heap_phys = HEAP_START;
 
 void
 memory_init(void)
 {
-#line 1866 "chapters/01-heap.nw"
+#line 1879 "chapters/01-heap.nw"
     if (test_mode && boot_info && (boot_info->flags & MULTIBOOT_INFO_MODS)) {
         while (heap_modules_summed < boot_info->mods_count && heap_modules_summed < HEAP_MAX_MODULES) {
             heap_module_sums[heap_modules_summed] = module_checksum(heap_modules_summed);
             heap_modules_summed++;
         }
     }
-#line 1816 "chapters/01-heap.nw"
+#line 1829 "chapters/01-heap.nw"
     if (boot_info) {
         uint64_t at = heap_room(HEAP_START, INITIAL_HEAP_SIZE);
         if (!at)
@@ -317,7 +317,7 @@ memory_get_stats(memory_stats_t *stats)
     *stats = heap.stats;
     stats->heap_blocks = heap.blocks;
     stats->heap_errors = heap.errors;
-#line 765 "chapters/02-pmm.nw"
+#line 785 "chapters/02-pmm.nw"
     pmm_fill_stats(stats);
 #line 703 "chapters/01-heap.nw"
 }
@@ -591,7 +591,7 @@ fence_free(heap_block_t *b, size_t size)
     heap.stats.heap_used += b->size;
     heap.fenced++;
 }
-#line 1162 "chapters/01-heap.nw"
+#line 1163 "chapters/01-heap.nw"
 int
 heap_unfence(void *p)
 {
@@ -612,7 +612,7 @@ heap_unfence(void *p)
         merge_with_next(b->prev);
     return MEM_SUCCESS;
 }
-#line 1219 "chapters/01-heap.nw"
+#line 1220 "chapters/01-heap.nw"
 void *
 krealloc_at(void *p, size_t size, const char *file, int line)
 {
@@ -627,15 +627,18 @@ krealloc_at(void *p, size_t size, const char *file, int line)
     size_t need = b ? request_size(size, "krealloc") : 0;
     if (need == 0)
         return NULL;
+    size_t dirty = b->size;             /* bytes that may hold something other than poison */
     if (need > b->size && mergeable(b->next) && b->size + HDR + b->next->size >= need &&
-        poison_intact(b->next, need > b->size + HDR ? need - b->size - HDR : 0, "krealloc"))
+        poison_intact(b->next, need > b->size + HDR ? need - b->size - HDR : 0, "krealloc")) {
         grow_into_next(b, need);
+        dirty += HDR;                   /* the absorbed header; its payload is poison */
+    }
     if (need <= b->size) {
-        shrink(b, need);
+        shrink(b, need, dirty);
         b->requested = (uint32_t)size;
         return p;
     }
-#line 1246 "chapters/01-heap.nw"
+#line 1250 "chapters/01-heap.nw"
     int found = heap.last_error;            /* damage found on the way, if any */
     void *q = kmalloc_at(size, file, line);
     if (!q)
@@ -647,9 +650,9 @@ krealloc_at(void *p, size_t size, const char *file, int line)
     if (heap.last_error == MEM_SUCCESS)
         heap.last_error = found;            /* krealloc reports it, as kmalloc would */
     return q;
-#line 1242 "chapters/01-heap.nw"
+#line 1246 "chapters/01-heap.nw"
 }
-#line 1268 "chapters/01-heap.nw"
+#line 1272 "chapters/01-heap.nw"
 /* Block B absorbs the free block after it, to hold at least NEED bytes. */
 static void
 grow_into_next(heap_block_t *b, size_t need)
@@ -666,22 +669,26 @@ grow_into_next(heap_block_t *b, size_t need)
     seal(b);
     heap.blocks--;
 }
-#line 1291 "chapters/01-heap.nw"
+#line 1311 "chapters/01-heap.nw"
+/* Cut B down to SIZE bytes and free the tail.  Only the first DIRTY bytes
+ * of B's payload may hold something other than poison. */
 static void
-shrink(heap_block_t *b, size_t size)
+shrink(heap_block_t *b, size_t size, size_t dirty)
 {
     size_t before = b->size;
     split(b, size);
     if (b->size == before)
         return;                         /* the tail was too small to split off */
     heap_block_t *tail = b->next;
-    poison(payload_of(tail), tail->size);
+    uintptr_t from = (uintptr_t)payload_of(tail), to = (uintptr_t)payload_of(b) + dirty;
+    if (to > from)
+        poison(payload_of(tail), to - from);
     heap.stats.heap_used -= before - b->size;
     heap.stats.heap_free += tail->size;
     if (mergeable(tail->next))
         merge_with_next(tail);
 }
-#line 1314 "chapters/01-heap.nw"
+#line 1338 "chapters/01-heap.nw"
 void *
 kcalloc_at(size_t n, size_t size, const char *file, int line)
 {
@@ -693,7 +700,7 @@ kcalloc_at(size_t n, size_t size, const char *file, int line)
         memset(p, 0, n * size);
     return p;
 }
-#line 1348 "chapters/01-heap.nw"
+#line 1372 "chapters/01-heap.nw"
 int
 heap_check(void)
 {
@@ -703,7 +710,7 @@ heap_check(void)
     for (heap_block_t *b = heap.first; b; prev = b, b = b->next) {
         if (!block_valid(b))
             return check_failed(b, "the header is corrupt or its links are inconsistent");
-#line 1366 "chapters/01-heap.nw"
+#line 1390 "chapters/01-heap.nw"
         if (b->magic == HEAP_MAGIC_FREE) {
             if (prev && prev->magic == HEAP_MAGIC_FREE)
                 return check_failed(b, "two free blocks are next to each other (a missed merge)");
@@ -713,24 +720,24 @@ heap_check(void)
         } else {
             used += b->size;
         }
-#line 1358 "chapters/01-heap.nw"
+#line 1382 "chapters/01-heap.nw"
         blocks++;
     }
-#line 1378 "chapters/01-heap.nw"
+#line 1402 "chapters/01-heap.nw"
     if (!heap.first || blocks != heap.blocks || used != heap.stats.heap_used ||
         free != heap.stats.heap_free || used + free + blocks * HDR != heap.stats.heap_size)
         return check_failed(NULL, "the statistics disagree with the blocks");
-#line 1361 "chapters/01-heap.nw"
+#line 1385 "chapters/01-heap.nw"
     return MEM_SUCCESS;
 }
-#line 1384 "chapters/01-heap.nw"
+#line 1408 "chapters/01-heap.nw"
 static int
 check_failed(const heap_block_t *b, const char *why)
 {
     heap_error(MEM_CORRUPT, NULL, "heap_check: block %p: %s", (void *)b, why);
     return MEM_CORRUPT;
 }
-#line 1402 "chapters/01-heap.nw"
+#line 1426 "chapters/01-heap.nw"
 void
 heap_dump(void)
 {
@@ -748,7 +755,7 @@ heap_dump(void)
         kprintf("\n");
     }
 }
-#line 1427 "chapters/01-heap.nw"
+#line 1451 "chapters/01-heap.nw"
 int
 heap_leaks(void)
 {

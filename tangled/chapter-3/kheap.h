@@ -13,9 +13,9 @@
 #define HEAP_MAGIC_FREE    0xFEEDFACEu
 #define HEAP_MAGIC_FENCED  0xBAADF00Du      /* damaged: never handed out again */
 #define HEAP_POISON        0x6B             /* fills freed payloads */
-#line 1806 "chapters/01-heap.nw"
+#line 1819 "chapters/01-heap.nw"
 extern uintptr_t heap_phys;     /* stages 1-2: where memory_init put the heap */
-#line 1840 "chapters/01-heap.nw"
+#line 1853 "chapters/01-heap.nw"
 #define HEAP_MAX_MODULES   8
 extern uint32_t heap_module_sums[HEAP_MAX_MODULES];
 extern uint32_t heap_modules_summed;
@@ -46,7 +46,7 @@ typedef struct {
 
 /* Fill *STATS with the current figures. */
 void memory_get_stats(memory_stats_t *stats);
-#line 760 "chapters/02-pmm.nw"
+#line 780 "chapters/02-pmm.nw"
 /* Chapter 2: fill the physical-memory fields. */
 void pmm_fill_stats(memory_stats_t *stats);
 #line 292 "chapters/01-heap.nw"
@@ -78,10 +78,10 @@ bool heap_map_more(uintptr_t va, size_t bytes);
 void heap_unmap(uintptr_t va, size_t bytes);
 size_t heap_trim(void);
 void heap_init_virtual(void);
-#line 1157 "chapters/01-heap.nw"
+#line 1158 "chapters/01-heap.nw"
 /* Give a fenced-off block back to the heap (tests, debugging). */
 int heap_unfence(void *p);
-#line 1340 "chapters/01-heap.nw"
+#line 1364 "chapters/01-heap.nw"
 /* Check every invariant of the heap; MEM_SUCCESS or MEM_CORRUPT (printed). */
 int heap_check(void);
 /* Print every block (the design's format), and the live blocks with their sites. */

@@ -69,7 +69,7 @@ ktest_take_grade_nonce(void)
         return;
     }
 }
-#line 1660 "chapters/00-workbench.nw"
+#line 1662 "chapters/00-workbench.nw"
 bool
 ktest_streq(const char *a, const char *b)
 {
@@ -136,10 +136,12 @@ ktest_crash_check(const char *message)
         while (crash_expected[n] && m[n] == crash_expected[n])
             n++;
         if (!crash_expected[n]) {
-            kprintf("ktest: %s ... ok (the panic it expected)\n", running);
+            kprintf("  (the panic this test expected)\nktest: %s ... ok\n", running);
             kprintf("ktest: 1 tests, 0 failures\n");
             qemu_exit(QEMU_EXIT_SUCCESS);
         }
     }
-    kprintf("ktest: %s ... FAILED (its panic did not say \"%s\")\n", running, crash_expected);
+    kprintf("  check failed: the panic did not say \"%s\"\nktest: %s ... FAILED\n",
+            crash_expected, running);
+    kprintf("ktest: 1 tests, 1 failures\n");
 }

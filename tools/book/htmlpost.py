@@ -256,7 +256,8 @@ for i, p in enumerate(pages):
 
 # The search's documents.
 def plain(fragment):
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
+    return re.sub(r"\s+([),.;:])", r"\1", text)
 
 
 docs = []
