@@ -888,7 +888,7 @@ def regrade(folder, out, ids, timeout, jobs):
         key = re.sub(r"[^\w.-]", "_", name)
         entry = dict(submission=name, path=os.path.abspath(sub), points=0,
                      max_points=sum(sum(t["points"] for t in read_conf(e)["tests"]) for e in ids), exercises=[])
-        t0 = time.monotonic()
+        t0, c0 = time.monotonic(), os.times()
         print(f"[{n}/{len(subs)}] {name}: ", end="", flush=True)
         tmp = tempfile.mkdtemp(dir=scratch)
         try:
@@ -908,13 +908,15 @@ def regrade(folder, out, ids, timeout, jobs):
                 entry["exercises"].append(r)
                 print(f"{ex} {r['points']}/{r['max_points']}  ", end="", flush=True)
         except Exception as e:         # one bad submission does not stop the batch
-            entry["error"] = f"{type(e).__name__}: {e}"
+            entry["error"] = f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
             print(f"ERROR {entry['error']}", end="")
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
             shutil.rmtree(os.path.join(ROOT, "build", "grade", "regrade", key), ignore_errors=True)
         entry["points"] = sum(r["points"] for r in entry["exercises"])
         entry["seconds"] = round(time.monotonic() - t0, 1)
+        c1 = os.times()                 # CPU time of the grader and its compilers and QEMUs
+        entry["cpu_seconds"] = round(sum(c1[:4]) - sum(c0[:4]), 1)
         h = hashlib.sha256()
         for r in entry["exercises"]:
             for f, d in sorted(r.get("sha256", {}).items()):
@@ -924,6 +926,7 @@ def regrade(folder, out, ids, timeout, jobs):
         print(f"= {entry['points']}/{entry['max_points']} ({entry['seconds']} s)")
     book["seconds"] = round(time.monotonic() - started, 1)
     book["seconds_per_submission"] = round(book["seconds"] / len(subs), 1)
+    book["cpu_seconds"] = round(sum(e["cpu_seconds"] for e in book["submissions"]), 1)
     os.makedirs(os.path.dirname(os.path.abspath(out)) or ".", exist_ok=True)
     with open(out + ".json", "w") as f:
         json.dump(book, f, indent=1)
@@ -932,7 +935,8 @@ def regrade(folder, out, ids, timeout, jobs):
         wr = csv.writer(f)
         wr.writerow(["submission", "points", "max_points"] + [f"{ex}" for ex in ids]
                     + [f"{ex}/{t}" for ex, t in columns]
-                    + ["regression_failed", "not_graded_files", "error", "sources_sha256", "grader", "seconds"])
+                    + ["regression_failed", "not_graded_files", "error", "sources_sha256", "grader", "seconds",
+                       "cpu_seconds"])
         for e in book["submissions"]:
             by = {r["id"]: r for r in e["exercises"]}
             tests = {(r["id"], t["name"]): t["points"] for r in e["exercises"] for t in r.get("tests", [])}
@@ -945,7 +949,7 @@ def regrade(folder, out, ids, timeout, jobs):
                                     for x in (r.get("files") or {}).get("ignored", [])),
                            e.get("error", "") or " ".join(f"{r['id']}: {r['error']}" for r in e["exercises"]
                                                         if r.get("error")),
-                           e["sources_sha256"], version, e["seconds"]])
+                           e["sources_sha256"], version, e["seconds"], e["cpu_seconds"]])
     print(f"\nregrade: {len(subs)} submissions in {book['seconds']} s ({book['seconds_per_submission']} s each); "
           f"gradebook {os.path.relpath(out + '.csv')} and {os.path.relpath(out + '.json')}")
     return 0

