@@ -162,8 +162,8 @@ deps:           ## install every Debian package the project uses (make doctor li
 	@tools/deps.sh install all
 deps-%: ; @tools/deps.sh install $*
 
-tangle:         ## extract every stage's files from the chapters into tangled/
-	@$(PYTHON) tools/tangle.py --stages $(subst $(eval) ,$(comma),$(STAGES))
+tangle:         ## extract every stage's files into tangled/ (notangle -filter tools/nwfilter.py, once per file)
+	@$(PYTHON) tools/tangle.py --notangle --stages $(subst $(eval) ,$(comma),$(STAGES))
 
 check-tangle:   ## fail if tangled/ differs from a fresh tangle, a root is unexpected, or a chunk is undefined
 	@$(PYTHON) tools/tangle.py --check --stages $(subst $(eval) ,$(comma),$(STAGES)) \

@@ -3,7 +3,7 @@
 BENCHES          += pmm-bench
 pmm-bench_STAGE  := 2
 pmm-bench_SRCS   := bench/bench_pmm.c tests/host/pmm_host.c kstring.c
-pmm-bench_CFLAGS := $(HOST_RENAMES)
+pmm-bench_CFLAGS := $(HOST_RENAMES) -DHEAP_DEBUG      # as the kernel is built: freed frames poisoned
 
 # The figures chapter 2 cites ({{fact:frames.KEY}}): one run of the benchmark,
 # written to book/measured/frames.json (committed; rerun to refresh).

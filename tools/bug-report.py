@@ -24,12 +24,15 @@ for patch in sorted(glob.glob("tests/bugs/*.patch")):
     text = [l for l in head[1:] if not l.startswith(("expect:", "only:", "host:"))]
     subprocess.run(["make", "-s", f"build/bug-{bug}/src/.patched", f"BUG={bug}"], capture_output=True)
     subprocess.run(["make", "-s", f"build/bug-{bug}/kernel.elf", f"BUG={bug}"], capture_output=True)
-    conf = {"m4g": ("4G", []), "module": ("32M", ["-initrd", "tests/boot/module.txt module.txt"])}
-    mem, extra = conf.get(only, ("32M", []))
+    conf = {"m4g": ("4G", [], "test"), "module": ("32M", ["-initrd", "tests/boot/module.txt module.txt"], "test"),
+            "m5": ("5M", [], "test"),
+            "crash-nested": ("32M", [], "test=crash_fault_in_fault_handler"),
+            "crash-overflow": ("32M", [], "test=crash_stack_overflow")}
+    mem, extra, cmdline = conf.get(only, ("32M", [], "test"))
     try:
         out = subprocess.run(["qemu-system-i386", "-M", "pc", "-display", "none", "-no-reboot", "-nic", "none",
                               "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-m", mem, "-serial", "stdio",
-                              "-kernel", f"build/bug-{bug}/kernel.elf", "-append", "test"] + extra,
+                              "-kernel", f"build/bug-{bug}/kernel.elf", "-append", cmdline] + extra,
                              stdin=subprocess.DEVNULL, capture_output=True, timeout=20)
         lines, status = out.stdout.decode(errors="replace").replace("\r", "").split("\n"), out.returncode
     except subprocess.TimeoutExpired as e:

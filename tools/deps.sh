@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # deps.sh doctor            report every required tool and its Debian package
 # deps.sh install GROUP...  install what GROUP needs if it is missing
-# Groups: boot, gdb, tangle, host, book, browser, llvm, all (see tools/deps.txt;
+# Groups: boot, gdb, tangle, host, book, browser, llvm, lab, all (see tools/deps.txt;
 # book/deps.txt adds the book's needs).  "test" means everything make test runs.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -12,7 +12,7 @@ have() { if [[ $1 == /* ]]; then compgen -G "$1" >/dev/null; else command -v "$1
 
 entries() {     # entries GROUP...: "group check package why" lines of those groups
     local want=" $* "
-    [[ $want == *" test "* || $want == *" all "* ]] && want=" boot gdb tangle host v86 book browser llvm "
+    [[ $want == *" test "* || $want == *" all "* ]] && want=" boot gdb tangle host v86 book browser llvm lab "
     [[ $want == *" gdb "* ]] && want+=" boot "
     awk '$1 !~ /^#/ && NF >= 3' "${lists[@]}" | while read -r group check pkg why; do
         [[ $want == *" $group "* ]] && echo "$group $check $pkg $why"

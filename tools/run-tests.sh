@@ -171,6 +171,7 @@ for patch in tests/bugs/*.patch; do
     job "seeded bug $(basename "$patch" .patch)" seeded_bug "$patch"
 done
 job "host unit tests" step "host unit tests (sanitizers; page tables over a simulated MMU)" tools/host-tests.sh
+job "allocator lab" step "allocator lab: a prefix of each trace through every allocator, checked" make -s lab-check
 for n in "$@"; do
     job "stage $n: interactive and gdb" stage_interactive "$n"
 done

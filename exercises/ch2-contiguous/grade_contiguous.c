@@ -95,7 +95,13 @@ give_back(phys_addr_t last)
  * the statistics; the next such run lies above it. */
 KTEST(ex_contiguous_aligned_free_run)
 {
-    phys_addr_t held = pmm_alloc_page();
+    /* Hold frames up to one on a 64 KiB boundary, so that the lowest free
+     * frame is not aligned, whatever the size of the kernel. */
+    phys_addr_t held;
+    int n = 0;
+    do
+        held = pmm_alloc_page();
+    while (held != PMM_NO_FRAME && held % (64 * KIB) != 0 && ++n < 16);
     uint32_t before = pmm_free_frames();
     phys_addr_t pa = pmm_alloc_contiguous(16, 64 * KIB);
     KCHECK(pa != PMM_NO_FRAME);

@@ -1,8 +1,8 @@
-%line 273+1 chapters/00-boot.nw
+%line 235+1 chapters/00-boot.nw
 ; boot.asm: the multiboot header and the first instructions the kernel runs.
 bits 32
 
-%line 202+1 chapters/00-boot.nw
+%line 166+1 chapters/00-boot.nw
 MB_HEADER_MAGIC equ 0x1BADB002
 MB_PAGE_ALIGN   equ 1 << 0          ; load modules on page boundaries
 MB_MEMORY_INFO  equ 1 << 1          ; give us mem_* and the memory map
@@ -13,7 +13,7 @@ align 4
     dd MB_HEADER_MAGIC
     dd MB_FLAGS
     dd -(MB_HEADER_MAGIC + MB_FLAGS)    ; the three words sum to 0
-%line 257+1 chapters/00-boot.nw
+%line 219+1 chapters/00-boot.nw
 KERNEL_STACK_SIZE equ 16384
 
 section .bss
@@ -24,7 +24,7 @@ stack_guard:
 stack_bottom:
     resb KERNEL_STACK_SIZE
 stack_top:
-%line 227+1 chapters/00-boot.nw
+%line 191+1 chapters/00-boot.nw
 section .text
 global _start
 extern kmain
@@ -40,5 +40,5 @@ _start:
     cli
     hlt
     jmp .halt
-%line 279+1 chapters/00-boot.nw
+%line 241+1 chapters/00-boot.nw
 section .note.GNU-stack noalloc noexec nowrite progbits

@@ -1,4 +1,4 @@
-#line 965 "chapters/00-workbench.nw"
+#line 1002 "chapters/00-workbench.nw"
 /* cpu.c: segments, exceptions, exception reports, panic. */
 #include "kernel.h"
 #include "x86.h"
@@ -6,7 +6,7 @@
 uint32_t probe_last_cr2;
 void cpu_init(void);
 
-#line 1022 "chapters/00-workbench.nw"
+#line 1059 "chapters/00-workbench.nw"
 struct tss {                    /* the i386 task state segment: 104 bytes */
     uint16_t link, link_high;   /* the task we came from */
     uint32_t esp0;
@@ -29,7 +29,7 @@ _Static_assert(sizeof(struct tss) == 104, "the i386 TSS is 104 bytes");
 static struct tss kernel_tss, double_fault_tss;
 static uint8_t double_fault_stack[DOUBLE_FAULT_STACK_SIZE] __attribute__((aligned(16)));
 static void double_fault(void) __attribute__((noreturn));
-#line 464 "chapters/00-workbench.nw"
+#line 501 "chapters/00-workbench.nw"
 #define GDT_ACCESS_CODE  0x9A   /* present, ring 0, code, readable */
 #define GDT_ACCESS_DATA  0x92   /* present, ring 0, data, writable */
 #define GDT_FLAGS_32BIT  0xC    /* 4 KiB granularity, 32-bit operands */
@@ -45,7 +45,7 @@ gdt_entry(uint32_t base, uint32_t limit, uint8_t access, uint8_t flags)
     e |= (uint64_t)(base >> 24) << 56;
     return e;
 }
-#line 492 "chapters/00-workbench.nw"
+#line 529 "chapters/00-workbench.nw"
 static uint64_t gdt[5];
 
 struct table_pointer {          /* the operand of lgdt and lidt */
@@ -61,16 +61,16 @@ gdt_init(void)
     gdt[0] = 0;
     gdt[SEG_KCODE / 8] = gdt_entry(0, 0xFFFFF, GDT_ACCESS_CODE, GDT_FLAGS_32BIT);
     gdt[SEG_KDATA / 8] = gdt_entry(0, 0xFFFFF, GDT_ACCESS_DATA, GDT_FLAGS_32BIT);
-#line 1050 "chapters/00-workbench.nw"
+#line 1087 "chapters/00-workbench.nw"
     gdt[SEG_TSS / 8] = gdt_entry((uint32_t)(uintptr_t)&kernel_tss, sizeof(struct tss) - 1,
                                  GDT_ACCESS_TSS, 0);
     gdt[SEG_DFTSS / 8] = gdt_entry((uint32_t)(uintptr_t)&double_fault_tss, sizeof(struct tss) - 1,
                                    GDT_ACCESS_TSS, 0);
-#line 508 "chapters/00-workbench.nw"
+#line 545 "chapters/00-workbench.nw"
     struct table_pointer p = { sizeof(gdt) - 1, (uint32_t)(uintptr_t)gdt };
     gdt_load(&p, SEG_KCODE, SEG_KDATA);
 }
-#line 642 "chapters/00-workbench.nw"
+#line 679 "chapters/00-workbench.nw"
 struct idt_gate {
     uint16_t offset_low;
     uint16_t selector;
@@ -94,13 +94,13 @@ idt_init(void)
         idt[v].type = IDT_INTERRUPT_GATE;
         idt[v].offset_high = exception_stubs[v] >> 16;
     }
-#line 1057 "chapters/00-workbench.nw"
+#line 1094 "chapters/00-workbench.nw"
     idt[8] = (struct idt_gate){ 0, SEG_DFTSS, 0, IDT_TASK_GATE, 0 };
-#line 666 "chapters/00-workbench.nw"
+#line 703 "chapters/00-workbench.nw"
     struct table_pointer p = { sizeof(idt) - 1, (uint32_t)(uintptr_t)idt };
     idt_load(&p);
 }
-#line 942 "chapters/00-workbench.nw"
+#line 979 "chapters/00-workbench.nw"
 struct probe_entry {
     uint32_t insn, fixup;
 };
@@ -121,7 +121,7 @@ probe_fixup(struct trapframe *tf)
     }
     return false;
 }
-#line 782 "chapters/00-workbench.nw"
+#line 819 "chapters/00-workbench.nw"
 struct ksym {
     uint32_t addr;
     const char *name;
@@ -148,7 +148,7 @@ ksym_lookup(uintptr_t addr, uintptr_t *offset)
     *offset = addr - ksyms[lo - 1].addr;
     return ksyms[lo - 1].name;
 }
-#line 811 "chapters/00-workbench.nw"
+#line 848 "chapters/00-workbench.nw"
 void
 print_address(const char *prefix, uint32_t addr)
 {
@@ -159,7 +159,7 @@ print_address(const char *prefix, uint32_t addr)
     else
         kprintf("%s%p\n", prefix, (void *)(uintptr_t)addr);
 }
-#line 707 "chapters/00-workbench.nw"
+#line 744 "chapters/00-workbench.nw"
 static const char *const exception_names[32] = {
     "divide error (#DE)", "debug (#DB)", "non-maskable interrupt",
     "breakpoint (#BP)", "overflow (#OF)", "bound range exceeded (#BR)",
@@ -172,7 +172,7 @@ static const char *const exception_names[32] = {
     "reserved", "reserved", "hypervisor injection", "VMM communication (#VC)",
     "security (#SX)", "reserved",
 };
-#line 722 "chapters/00-workbench.nw"
+#line 759 "chapters/00-workbench.nw"
 void
 trap_report(const struct trapframe *tf)
 {
@@ -189,7 +189,7 @@ trap_report(const struct trapframe *tf)
 
     backtrace(tf->ebp);
 }
-#line 752 "chapters/00-workbench.nw"
+#line 789 "chapters/00-workbench.nw"
 extern char stack_bottom[], stack_top[];
 
 void
@@ -204,7 +204,7 @@ backtrace(uint32_t ebp)
         ebp = frame[0];
     }
 }
-#line 839 "chapters/00-workbench.nw"
+#line 876 "chapters/00-workbench.nw"
 void trap(struct trapframe *tf);
 static int trap_depth;                  /* > 0: a report is being printed */
 static uint32_t trap_first_vector;
@@ -234,7 +234,7 @@ trap(struct trapframe *tf)
         qemu_exit(QEMU_EXIT_FAILURE);
     }
 }
-#line 1093 "chapters/00-workbench.nw"
+#line 1130 "chapters/00-workbench.nw"
 extern char stack_guard[], stack_bottom[];
 
 static void
@@ -253,22 +253,22 @@ double_fault(void)
               (void *)(uintptr_t)t->esp);
     panic("double fault at eip %p, esp %p", (void *)(uintptr_t)t->eip, (void *)(uintptr_t)t->esp);
 }
-#line 1121 "chapters/00-workbench.nw"
+#line 1158 "chapters/00-workbench.nw"
 #define STACK_GUARD_PATTERN 0x57AC6A4Du
 
 static void
 stack_guard_fill(void)
 {
-#line 1137 "chapters/00-workbench.nw"
+#line 1174 "chapters/00-workbench.nw"
     for (uint32_t *w = (uint32_t *)stack_guard; w < (uint32_t *)stack_bottom; w++)
         *w = STACK_GUARD_PATTERN;
-#line 1127 "chapters/00-workbench.nw"
+#line 1164 "chapters/00-workbench.nw"
 }
 
 void
 stack_check(void)
 {
-#line 1142 "chapters/00-workbench.nw"
+#line 1179 "chapters/00-workbench.nw"
     for (const uint32_t *w = (const uint32_t *)stack_guard; w < (const uint32_t *)stack_bottom; w++) {
         if (*w != STACK_GUARD_PATTERN) {
             stack_guard_fill();             /* report once */
@@ -277,12 +277,12 @@ stack_check(void)
                   (unsigned)((uintptr_t)stack_bottom - (uintptr_t)w));
         }
     }
-#line 1133 "chapters/00-workbench.nw"
+#line 1170 "chapters/00-workbench.nw"
 }
-#line 1210 "chapters/00-workbench.nw"
+#line 1247 "chapters/00-workbench.nw"
 #define CPU_NEEDS  0u                   /* an i486 is enough */
 
-#line 1216 "chapters/00-workbench.nw"
+#line 1253 "chapters/00-workbench.nw"
 const char *
 cpu_missing(const struct cpu_features *f, uint32_t needs)
 {
@@ -295,7 +295,7 @@ cpu_missing(const struct cpu_features *f, uint32_t needs)
                           "CPUID instruction to say so (an early i486)";
     return NULL;
 }
-#line 1239 "chapters/00-workbench.nw"
+#line 1276 "chapters/00-workbench.nw"
 /* Is WORD one of the comma-separated words of LIST? */
 static bool
 listed(const char *list, const char *word)
@@ -338,7 +338,7 @@ cpu_check(void)
         qemu_exit(QEMU_EXIT_FAILURE);
     }
 }
-#line 1286 "chapters/00-workbench.nw"
+#line 1332 "chapters/00-workbench.nw"
 #define QEMU_DEBUG_EXIT_PORT 0xF4
 
 void
@@ -372,14 +372,14 @@ panic(const char *fmt, ...)
     qemu_exit(QEMU_EXIT_FAILURE);
 }
 
-#line 984 "chapters/00-workbench.nw"
+#line 1021 "chapters/00-workbench.nw"
 /* Load the kernel's own GDT and IDT.  Call once, before anything can fault. */
 void
 cpu_init(void)
 {
     gdt_init();
     idt_init();
-#line 1071 "chapters/00-workbench.nw"
+#line 1108 "chapters/00-workbench.nw"
     double_fault_tss = (struct tss){
         .eip = (uint32_t)(uintptr_t)double_fault,
         .esp = (uint32_t)(uintptr_t)(double_fault_stack + DOUBLE_FAULT_STACK_SIZE),
@@ -391,7 +391,7 @@ cpu_init(void)
     };
     kernel_tss.iomap = sizeof(struct tss);
     ltr(SEG_TSS);
-#line 1153 "chapters/00-workbench.nw"
+#line 1190 "chapters/00-workbench.nw"
     stack_guard_fill();
-#line 991 "chapters/00-workbench.nw"
+#line 1028 "chapters/00-workbench.nw"
 }

@@ -1,9 +1,9 @@
-%line 680+1 chapters/00-workbench.nw
+%line 717+1 chapters/00-workbench.nw
 ; isr.asm: loading the GDT and IDT, and the exception entry stubs.
 bits 32
 SEG_KDATA equ 0x10              ; as in x86.h
 section .text
-%line 523+1 chapters/00-workbench.nw
+%line 560+1 chapters/00-workbench.nw
 ; void gdt_load(const struct table_pointer *p, uint32_t code, uint32_t data)
 global gdt_load
 gdt_load:
@@ -20,14 +20,14 @@ gdt_load:
     retf
 .reload:
     ret
-%line 671+1 chapters/00-workbench.nw
+%line 708+1 chapters/00-workbench.nw
 ; void idt_load(const struct table_pointer *p)
 global idt_load
 idt_load:
     mov eax, [esp + 4]
     lidt [eax]
     ret
-%line 570+1 chapters/00-workbench.nw
+%line 607+1 chapters/00-workbench.nw
 %macro EXCEPTION 1
 isr%1:
 %if (%1 == 8) || (%1 >= 10 && %1 <= 14) || (%1 == 17) || (%1 == 21) || (%1 == 29) || (%1 == 30)
@@ -44,7 +44,7 @@ isr%1:
 EXCEPTION i
 %assign i i + 1
 %endrep
-%line 596+1 chapters/00-workbench.nw
+%line 633+1 chapters/00-workbench.nw
 extern trap
 exception_common:
     pushad
@@ -65,7 +65,7 @@ exception_common:
     popad
     add esp, 8                  ; the vector and the error code
     iretd
-%line 621+1 chapters/00-workbench.nw
+%line 658+1 chapters/00-workbench.nw
 global exception_stubs
 section .rodata
 exception_stubs:
@@ -75,7 +75,7 @@ exception_stubs:
 %assign i i + 1
 %endrep
 section .text
-%line 888+1 chapters/00-workbench.nw
+%line 925+1 chapters/00-workbench.nw
 ; int probe_read(const volatile uint32_t *addr, uint32_t *value)
 global probe_read
 probe_read:
@@ -87,7 +87,7 @@ probe_read:
     mov [edx], ecx
 .fixup:
     ret
-%line 902+1 chapters/00-workbench.nw
+%line 939+1 chapters/00-workbench.nw
 ; int probe_write(volatile uint32_t *addr, uint32_t value)
 global probe_write
 probe_write:
@@ -107,7 +107,7 @@ probe_ud2:
     ud2                         ; always raises #UD
 .fixup:
     ret
-%line 926+1 chapters/00-workbench.nw
+%line 963+1 chapters/00-workbench.nw
 global probe_table, probe_table_end
 section .rodata
 probe_table:
@@ -116,5 +116,5 @@ probe_table:
     dd probe_ud2.insn,   probe_ud2.fixup
 probe_table_end:
 section .text
-%line 688+1 chapters/00-workbench.nw
+%line 725+1 chapters/00-workbench.nw
 section .note.GNU-stack noalloc noexec nowrite progbits

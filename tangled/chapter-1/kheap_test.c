@@ -1,11 +1,11 @@
-#line 2012 "chapters/01-heap.nw"
+#line 2044 "chapters/01-heap.nw"
 /* kheap_test.c: in-kernel tests of the heap. */
 #include "ktest.h"
 #include "kheap.h"
 #include "kstring.h"
 #include "multiboot.h"
 
-#line 2026 "chapters/01-heap.nw"
+#line 2058 "chapters/01-heap.nw"
 static char output[2048];
 
 static bool
@@ -25,7 +25,7 @@ said(const char *phrase)
             return true;
     return false;
 }
-#line 2048 "chapters/01-heap.nw"
+#line 2084 "chapters/01-heap.nw"
 KTEST(heap_starts_pristine)
 {
     KCHECK(heap_is_pristine());
@@ -45,7 +45,7 @@ KTEST(heap_payloads_are_aligned)
         kfree(p[i]);
     KCHECK(heap_is_pristine());
 }
-#line 2070 "chapters/01-heap.nw"
+#line 2111 "chapters/01-heap.nw"
 KTEST(heap_split_and_coalesce)
 {
     memory_stats_t s;
@@ -62,7 +62,7 @@ KTEST(heap_split_and_coalesce)
     kfree(c);                                   /* merges both ways */
     KCHECK(heap_is_pristine());
 }
-#line 2089 "chapters/01-heap.nw"
+#line 2134 "chapters/01-heap.nw"
 KTEST(heap_rejects_impossible_sizes)
 {
     KCHECK(kmalloc((size_t)-1) == NULL);
@@ -73,14 +73,14 @@ KTEST(heap_rejects_impossible_sizes)
     KCHECK_EQ(heap_last_error(), MEM_INVALID);
     KCHECK(heap_is_pristine());
 }
-#line 2112 "chapters/01-heap.nw"
+#line 2157 "chapters/01-heap.nw"
 KTEST(heap_large_allocation_fails_cleanly)
 {
     KCHECK(kmalloc(65536) == NULL);
     KCHECK_EQ(heap_last_error(), MEM_OUT_OF_MEM);
     KCHECK(heap_is_pristine());
 }
-#line 2121 "chapters/01-heap.nw"
+#line 2172 "chapters/01-heap.nw"
 KTEST(heap_exhaustion_and_recovery)
 {
     static uint8_t *blocks[128];
@@ -101,7 +101,7 @@ KTEST(heap_exhaustion_and_recovery)
         kfree(blocks[i]);
     KCHECK(heap_is_pristine());
 }
-#line 2144 "chapters/01-heap.nw"
+#line 2200 "chapters/01-heap.nw"
 KTEST(heap_realloc_in_place_and_moving)
 {
     char *a = kmalloc(64), *b = kmalloc(64);
@@ -118,7 +118,7 @@ KTEST(heap_realloc_in_place_and_moving)
     kfree(d);
     KCHECK(heap_is_pristine());
 }
-#line 2166 "chapters/01-heap.nw"
+#line 2222 "chapters/01-heap.nw"
 KTEST(heap_detects_double_free)
 {
     void *p = kmalloc(32);
@@ -152,7 +152,7 @@ KTEST(heap_detects_foreign_and_misaligned_pointers)
     kfree(p);
     KCHECK(heap_is_pristine());
 }
-#line 2207 "chapters/01-heap.nw"
+#line 2263 "chapters/01-heap.nw"
 KTEST(heap_detects_merged_away_and_fake_blocks)
 {
     char *a = kmalloc(40), *b = kmalloc(40), *c = kmalloc(40);
@@ -169,7 +169,7 @@ KTEST(heap_detects_merged_away_and_fake_blocks)
     kfree(c);
     KCHECK(heap_is_pristine());
 }
-#line 2234 "chapters/01-heap.nw"
+#line 2290 "chapters/01-heap.nw"
 KTEST(heap_detects_header_overflow)
 {
     char *a = kmalloc(40), *b = kmalloc(40);
@@ -208,7 +208,7 @@ KTEST(heap_catches_a_one_byte_overrun_at_kfree)
     KCHECK_EQ(heap_unfence(b), MEM_SUCCESS);
     KCHECK(heap_is_pristine());
 }
-#line 2275 "chapters/01-heap.nw"
+#line 2331 "chapters/01-heap.nw"
 KTEST(heap_detects_write_after_free)
 {
     char *p = kmalloc(64);
@@ -225,7 +225,7 @@ KTEST(heap_detects_write_after_free)
     KCHECK_EQ(heap_unfence(p), MEM_SUCCESS);
     KCHECK(heap_is_pristine());
 }
-#line 2294 "chapters/01-heap.nw"
+#line 2355 "chapters/01-heap.nw"
 KTEST(heap_statistics_are_exact)
 {
     memory_stats_t s0, s;
@@ -253,7 +253,7 @@ KTEST(heap_leaks_lists_live_blocks)
     kfree(p);
     KCHECK(heap_is_pristine());
 }
-#line 2328 "chapters/01-heap.nw"
+#line 2389 "chapters/01-heap.nw"
 KTEST(heap_left_the_modules_intact)
 {
     for (uint32_t i = 0; i < heap_modules_summed; i++) {
@@ -264,7 +264,7 @@ KTEST(heap_left_the_modules_intact)
         KCHECK(m[i].mod_end <= heap_phys || m[i].mod_start >= heap_phys + INITIAL_HEAP_SIZE);
     }
 }
-#line 2341 "chapters/01-heap.nw"
+#line 2402 "chapters/01-heap.nw"
 KTEST(memset_and_memcpy_at_every_alignment)
 {
     static uint8_t src[96], dst[96];

@@ -1,9 +1,9 @@
-#line 1954 "chapters/00-workbench.nw"
+#line 2004 "chapters/00-workbench.nw"
 /* monitor.c: the interactive kernel monitor on the serial line. */
 #include "monitor.h"
 #include "multiboot.h"
 
-#line 1752 "chapters/00-workbench.nw"
+#line 1802 "chapters/00-workbench.nw"
 #define LINE_MAX 128
 
 static void
@@ -21,7 +21,7 @@ read_line(char *line)
             continue;
         }
         last_was_cr = c == '\r';
-#line 1775 "chapters/00-workbench.nw"
+#line 1825 "chapters/00-workbench.nw"
         if (c == '\r' || c == '\n') {
             console_putc('\n');
             line[n] = '\0';
@@ -42,10 +42,10 @@ read_line(char *line)
         } else if (c >= ' ' && c < 0x7F) {
             too_long = true;                    /* the rest is lost: refuse the line */
         }
-#line 1770 "chapters/00-workbench.nw"
+#line 1820 "chapters/00-workbench.nw"
     }
 }
-#line 1806 "chapters/00-workbench.nw"
+#line 1856 "chapters/00-workbench.nw"
 #define MAX_ARGS 8
 #define MAX_COMMANDS 128
 
@@ -69,7 +69,7 @@ split(char *line, char **argv)
     }
     return argc;
 }
-#line 1832 "chapters/00-workbench.nw"
+#line 1882 "chapters/00-workbench.nw"
 static bool
 same_word(const char *a, const char *b)
 {
@@ -96,7 +96,7 @@ run_command(char *line)
     }
     kprintf("unknown command '%s' (try 'help')\n", argv[0]);
 }
-#line 1861 "chapters/00-workbench.nw"
+#line 1911 "chapters/00-workbench.nw"
 void
 monitor_run(void)
 {
@@ -110,7 +110,7 @@ monitor_run(void)
         run_command(line);
     }
 }
-#line 1884 "chapters/00-workbench.nw"
+#line 1934 "chapters/00-workbench.nw"
 bool
 monitor_number(const char *s, uintptr_t *value)
 {
@@ -141,7 +141,7 @@ monitor_number(const char *s, uintptr_t *value)
     *value = v;
     return true;
 }
-#line 1921 "chapters/00-workbench.nw"
+#line 1971 "chapters/00-workbench.nw"
 MONITOR_COMMAND(help, "list the commands")(int argc, char **argv)
 {
     for (int i = 0; i < ncommands; i++)
@@ -158,7 +158,7 @@ MONITOR_COMMAND(info, "where the kernel lives and how it was booted")(int argc, 
         kprintf("boot loader: %s\n", (const char *)P2V(boot_info->boot_loader_name));
     return 0;
 }
-#line 1940 "chapters/00-workbench.nw"
+#line 1990 "chapters/00-workbench.nw"
 MONITOR_COMMAND(trap, "execute an invalid instruction (shows an exception report)")
 (int argc, char **argv)
 {

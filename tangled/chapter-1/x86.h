@@ -1,4 +1,4 @@
-#line 112 "chapters/00-boot.nw"
+#line 109 "chapters/00-boot.nw"
 /* x86.h: constants of the i386 architecture and tiny wrappers around
  * the instructions C cannot express.  Nothing else in the kernel uses asm. */
 #ifndef X86_H
@@ -6,18 +6,18 @@
 
 #include <stdint.h>
 
-#line 485 "chapters/00-workbench.nw"
+#line 522 "chapters/00-workbench.nw"
 #define SEG_KCODE  0x08     /* GDT entry 1: kernel code */
 #define SEG_KDATA  0x10     /* GDT entry 2: kernel data */
 #define SEG_TSS    0x18     /* GDT entry 3: the kernel's task state segment */
 #define SEG_DFTSS  0x20     /* GDT entry 4: the double-fault task's */
-#line 142 "chapters/00-boot.nw"
+#line 138 "chapters/00-boot.nw"
 #define CR0_PE  0x00000001u     /* protected mode enable */
 #define CR0_WP  0x00010000u     /* write protect: honour read-only pages in ring 0 */
 #define CR0_PG  0x80000000u     /* paging enable */
-#line 180 "chapters/00-boot.nw"
+#line 144 "chapters/00-boot.nw"
 #define EFLAGS_IF  0x00000200u  /* interrupts enabled */
-#line 1167 "chapters/00-workbench.nw"
+#line 1204 "chapters/00-workbench.nw"
 #define EFLAGS_AC  0x00040000u  /* alignment check: exists from the 486 on */
 #define EFLAGS_ID  0x00200000u  /* changeable exactly where CPUID exists */
 #line 20 "chapters/00-workbench.nw"
@@ -40,7 +40,7 @@ outl(uint16_t port, uint32_t v)
 {
     __asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port));
 }
-#line 148 "chapters/00-boot.nw"
+#line 47 "chapters/00-workbench.nw"
 #ifndef HOST_TEST
 static inline uint32_t
 read_cr0(void)
@@ -70,7 +70,7 @@ uint32_t read_cr0(void);
 uint32_t read_cr2(void);
 uint32_t read_cr3(void);
 #endif
-#line 46 "chapters/00-workbench.nw"
+#line 83 "chapters/00-workbench.nw"
 static inline void
 cli(void)
 {
@@ -82,7 +82,7 @@ hlt(void)
 {
     __asm__ volatile("hlt");
 }
-#line 1172 "chapters/00-workbench.nw"
+#line 1209 "chapters/00-workbench.nw"
 #define CPUID_1_EDX_PSE  (1u << 3)      /* 4 MiB pages */
 #ifndef HOST_TEST
 /* Can bit BIT of EFLAGS be changed?  (EFLAGS is restored.) */
@@ -102,7 +102,7 @@ cpuid(uint32_t leaf, uint32_t *a, uint32_t *b, uint32_t *c, uint32_t *d)
     __asm__ volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(0));
 }
 #endif
-#line 1061 "chapters/00-workbench.nw"
+#line 1098 "chapters/00-workbench.nw"
 #ifndef HOST_TEST
 static inline void
 ltr(uint16_t selector)
@@ -112,5 +112,5 @@ ltr(uint16_t selector)
 #endif
 
 
-#line 129 "chapters/00-boot.nw"
+#line 126 "chapters/00-boot.nw"
 #endif

@@ -1,9 +1,9 @@
-#line 429 "chapters/00-workbench.nw"
+#line 466 "chapters/00-workbench.nw"
 /* console.c: the serial port, the VGA text screen, and kprintf. */
 #include "kernel.h"
 #include "x86.h"
 
-#line 70 "chapters/00-workbench.nw"
+#line 107 "chapters/00-workbench.nw"
 #define COM1            0x3F8
 #define COM_DATA        0       /* receive / transmit buffer */
 #define COM_INT_ENABLE  1
@@ -31,7 +31,7 @@ serial_init(void)
     outb(COM1 + COM_FIFO_CTRL, 0xC7);       /* enable and clear the FIFOs */
     outb(COM1 + COM_MODEM_CTRL, 0x03);      /* DTR and RTS */
 }
-#line 111 "chapters/00-workbench.nw"
+#line 148 "chapters/00-workbench.nw"
 static void
 serial_putc(char c)
 {
@@ -54,7 +54,7 @@ serial_getc(void)
         return -1;
     return inb(COM1 + COM_DATA);
 }
-#line 145 "chapters/00-workbench.nw"
+#line 182 "chapters/00-workbench.nw"
 #define VGA_COLS   80
 #define VGA_ROWS   25
 #define VGA_COLOR  0x07             /* light grey on black */
@@ -71,7 +71,7 @@ vga_scroll(void)
         vga[i] = VGA_COLOR << 8 | ' ';
     vga_row = VGA_ROWS - 1;
 }
-#line 164 "chapters/00-workbench.nw"
+#line 201 "chapters/00-workbench.nw"
 static void
 vga_putc(char c)
 {
@@ -99,7 +99,7 @@ vga_clear(void)
         vga[i] = VGA_COLOR << 8 | ' ';
     vga_row = vga_col = 0;
 }
-#line 200 "chapters/00-workbench.nw"
+#line 237 "chapters/00-workbench.nw"
 static char *capture_buf;
 static size_t capture_size, capture_len;
 
@@ -136,7 +136,7 @@ console_getc(void)
 {
     return serial_getc();
 }
-#line 249 "chapters/00-workbench.nw"
+#line 286 "chapters/00-workbench.nw"
 struct sink {
     char *buf;          /* NULL: write to the console */
     size_t size, len;   /* len counts every byte, even those that did not fit */
@@ -151,7 +151,7 @@ sink_putc(struct sink *s, char c)
         s->buf[s->len] = c;
     s->len++;
 }
-#line 270 "chapters/00-workbench.nw"
+#line 307 "chapters/00-workbench.nw"
 static void
 put_number(struct sink *s, unsigned long long v, unsigned base, bool upper,
            bool negative, int width, bool zero_pad, bool left)
@@ -175,7 +175,7 @@ put_number(struct sink *s, unsigned long long v, unsigned base, bool upper,
     for (; left && width > len; width--)
         sink_putc(s, ' ');
 }
-#line 296 "chapters/00-workbench.nw"
+#line 333 "chapters/00-workbench.nw"
 static void
 put_string(struct sink *s, const char *str, int width, bool left)
 {
@@ -191,7 +191,7 @@ put_string(struct sink *s, const char *str, int width, bool left)
     for (; left && width > len; width--)
         sink_putc(s, ' ');
 }
-#line 318 "chapters/00-workbench.nw"
+#line 355 "chapters/00-workbench.nw"
 static void
 format(struct sink *s, const char *fmt, va_list ap)
 {
@@ -203,7 +203,7 @@ format(struct sink *s, const char *fmt, va_list ap)
         const char *start = fmt++;
         bool left = false, zero_pad = false;
         int width = 0, longs = 0;
-#line 336 "chapters/00-workbench.nw"
+#line 373 "chapters/00-workbench.nw"
         for (;; fmt++) {
             if (*fmt == '-')
                 left = true;
@@ -217,7 +217,7 @@ format(struct sink *s, const char *fmt, va_list ap)
         for (; *fmt == 'l' || *fmt == 'z'; fmt++)
             longs += *fmt == 'l' ? 1 : (sizeof(size_t) > sizeof(int) ? 2 : 0);
         zero_pad = zero_pad && !left;
-#line 356 "chapters/00-workbench.nw"
+#line 393 "chapters/00-workbench.nw"
         unsigned long long u;
         long long d;
         switch (*fmt) {
@@ -251,10 +251,10 @@ format(struct sink *s, const char *fmt, va_list ap)
             if (!*fmt)
                 fmt--;
         }
-#line 331 "chapters/00-workbench.nw"
+#line 368 "chapters/00-workbench.nw"
     }
 }
-#line 396 "chapters/00-workbench.nw"
+#line 433 "chapters/00-workbench.nw"
 int
 kvprintf(const char *fmt, va_list ap)
 {

@@ -1,62 +1,32 @@
-#line 1844 "chapters/01-heap.nw"
+#line 1668 "chapters/01-heap.nw"
 /* kstring.c: memset, memcpy and friends, without SSE. */
 #include <stdint.h>
 #include "kstring.h"
 
-#line 1711 "chapters/01-heap.nw"
+#line 1566 "chapters/01-heap.nw"
 static inline void
-rep_stosb(void **dst, int byte, size_t n)
+rep_stosb(void *dst, int byte, size_t n)
 {
-    __asm__ volatile("rep stosb" : "+D"(*dst), "+c"(n) : "a"(byte) : "memory");
+    __asm__ volatile("rep stosb" : "+D"(dst), "+c"(n) : "a"(byte) : "memory");
 }
 
 static inline void
-rep_stosl(void **dst, uint32_t word, size_t n)
+rep_movsb(void *dst, const void *src, size_t n)
 {
-    __asm__ volatile("rep stosl" : "+D"(*dst), "+c"(n) : "a"(word) : "memory");
+    __asm__ volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(n) : : "memory");
 }
-
-static inline void
-rep_movsb(void **dst, const void **src, size_t n)
-{
-    __asm__ volatile("rep movsb" : "+D"(*dst), "+S"(*src), "+c"(n) : : "memory");
-}
-
-static inline void
-rep_movsl(void **dst, const void **src, size_t n)
-{
-    __asm__ volatile("rep movsl" : "+D"(*dst), "+S"(*src), "+c"(n) : : "memory");
-}
-#line 1740 "chapters/01-heap.nw"
+#line 1584 "chapters/01-heap.nw"
 void *
 memset(void *ptr, int value, size_t size)
 {
-    void *d = ptr;
-    uint8_t byte = (uint8_t)value;
-    size_t head = (size_t)(-(uintptr_t)ptr & 3);
-    if (size >= 16) {
-        rep_stosb(&d, byte, head);
-        size -= head;
-        rep_stosl(&d, 0x01010101u * byte, size / 4);
-        size &= 3;
-    }
-    rep_stosb(&d, byte, size);
+    rep_stosb(ptr, (uint8_t)value, size);
     return ptr;
 }
-#line 1765 "chapters/01-heap.nw"
+#line 1598 "chapters/01-heap.nw"
 void *
 memcpy(void *restrict dst, const void *restrict src, size_t n)
 {
-    void *d = dst;
-    const void *s = src;
-    if (n >= 16) {
-        size_t head = (size_t)(-(uintptr_t)dst & 3);
-        rep_movsb(&d, &s, head);
-        n -= head;
-        rep_movsl(&d, &s, n / 4);
-        n &= 3;
-    }
-    rep_movsb(&d, &s, n);
+    rep_movsb(dst, src, n);
     return dst;
 }
 
@@ -70,7 +40,7 @@ memmove(void *dst, const void *src, size_t n)
     __asm__ volatile("std; rep movsb; cld" : "+D"(d), "+S"(s), "+c"(n) : : "memory");
     return dst;
 }
-#line 1797 "chapters/01-heap.nw"
+#line 1621 "chapters/01-heap.nw"
 int
 memcmp(const void *a, const void *b, size_t n)
 {

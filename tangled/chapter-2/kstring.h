@@ -1,4 +1,4 @@
-#line 1826 "chapters/01-heap.nw"
+#line 1650 "chapters/01-heap.nw"
 /* kstring.h: memory and string functions (the design's "memory utilities"). */
 #ifndef KSTRING_H
 #define KSTRING_H

@@ -1,4 +1,4 @@
-#line 1443 "chapters/00-workbench.nw"
+#line 1489 "chapters/00-workbench.nw"
 /* ktest.c: run the in-kernel tests. */
 #include "ktest.h"
 #include "multiboot.h"
@@ -10,7 +10,7 @@ static int current_failures;
 static bool is_crash_test(const char *name);
 static const char *running;
 
-#line 1459 "chapters/00-workbench.nw"
+#line 1505 "chapters/00-workbench.nw"
 void
 ktest_fail(const char *file, int line, const char *fmt, ...)
 {
@@ -45,7 +45,7 @@ ktest_fail_eq(const char *file, int line, const char *a, const char *b,
     kprintf(")\n");
     current_failures++;
 }
-#line 1506 "chapters/00-workbench.nw"
+#line 1552 "chapters/00-workbench.nw"
 static char grade_nonce[40];
 
 void
@@ -69,7 +69,7 @@ ktest_take_grade_nonce(void)
         return;
     }
 }
-#line 1614 "chapters/00-workbench.nw"
+#line 1662 "chapters/00-workbench.nw"
 bool
 ktest_streq(const char *a, const char *b)
 {
@@ -77,7 +77,7 @@ ktest_streq(const char *a, const char *b)
         a++, b++;
     return *a == *b;
 }
-#line 1532 "chapters/00-workbench.nw"
+#line 1578 "chapters/00-workbench.nw"
 void
 ktest_main(void)
 {
@@ -108,7 +108,7 @@ ktest_main(void)
         kprintf("grade %s: %d tests, %d failures\n", grade_nonce, tests, failed);
     qemu_exit(failed || !tests ? QEMU_EXIT_FAILURE : QEMU_EXIT_SUCCESS);
 }
-#line 1574 "chapters/00-workbench.nw"
+#line 1620 "chapters/00-workbench.nw"
 static const char *crash_expected;      /* the phrase its panic must contain */
 
 static bool
@@ -136,10 +136,12 @@ ktest_crash_check(const char *message)
         while (crash_expected[n] && m[n] == crash_expected[n])
             n++;
         if (!crash_expected[n]) {
-            kprintf("ktest: %s ... ok (the panic it expected)\n", running);
+            kprintf("  (the panic this test expected)\nktest: %s ... ok\n", running);
             kprintf("ktest: 1 tests, 0 failures\n");
             qemu_exit(QEMU_EXIT_SUCCESS);
         }
     }
-    kprintf("ktest: %s ... FAILED (its panic did not say \"%s\")\n", running, crash_expected);
+    kprintf("  check failed: the panic did not say \"%s\"\nktest: %s ... FAILED\n",
+            crash_expected, running);
+    kprintf("ktest: 1 tests, 1 failures\n");
 }

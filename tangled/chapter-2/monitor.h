@@ -1,4 +1,4 @@
-#line 788 "chapters/00-boot.nw"
+#line 762 "chapters/00-boot.nw"
 /* monitor.h: the interactive kernel monitor. */
 #ifndef MONITOR_H
 #define MONITOR_H

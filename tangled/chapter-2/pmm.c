@@ -1,4 +1,4 @@
-#line 875 "chapters/02-pmm.nw"
+#line 895 "chapters/02-pmm.nw"
 /* pmm.c: the physical memory manager: a stack of free frames, fed by the
  * multiboot memory map. */
 #include "pmm.h"
@@ -18,7 +18,7 @@ static struct {
     struct pmm_range metadata;      /* where the stack and the bitmap live */
     uint64_t total;                 /* usable bytes, below 4 GiB */
 } pmm;
-#line 898 "chapters/02-pmm.nw"
+#line 918 "chapters/02-pmm.nw"
 static void range_add(struct pmm_ranges *list, uint64_t start, uint64_t end);
 static int pmm_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void reserve_string(struct pmm_ranges *reserved, uint32_t pa);
@@ -208,7 +208,7 @@ pmm_alloc_page(void)
     mark(pa, false);
     return pa;
 }
-#line 684 "chapters/02-pmm.nw"
+#line 702 "chapters/02-pmm.nw"
 bool
 pmm_allocated(phys_addr_t pa)
 {
@@ -225,16 +225,18 @@ pmm_free_page(phys_addr_t pa)
                          "(not usable RAM, or reserved)", pa);
     if (is_free(pa))
         return pmm_error("double free of frame 0x%08x", pa);
-#line 708 "chapters/02-pmm.nw"
+#line 726 "chapters/02-pmm.nw"
+    #ifdef HEAP_DEBUG
     void *mem = pmm_frame(pa);
     if (mem)
         memset(mem, PMM_POISON, PAGE_SIZE);
-#line 701 "chapters/02-pmm.nw"
+    #endif
+#line 719 "chapters/02-pmm.nw"
     pmm.stack[pmm.top++] = pa;
     mark(pa, true);
     return MEM_SUCCESS;
 }
-#line 718 "chapters/02-pmm.nw"
+#line 738 "chapters/02-pmm.nw"
 static int
 pmm_error(const char *fmt, ...)
 {
@@ -247,7 +249,7 @@ pmm_error(const char *fmt, ...)
     pmm_errors++;
     return MEM_INVALID;
 }
-#line 741 "chapters/02-pmm.nw"
+#line 761 "chapters/02-pmm.nw"
 void
 pmm_fill_stats(memory_stats_t *s)
 {
@@ -261,7 +263,7 @@ pmm_free_frames(void)
 {
     return pmm.top;
 }
-#line 861 "chapters/02-pmm.nw"
+#line 881 "chapters/02-pmm.nw"
 const struct pmm_ranges *
 pmm_reserved(void)
 {
@@ -306,7 +308,7 @@ reserve_string(struct pmm_ranges *reserved, uint32_t pa)
     if (pa)
         range_add(reserved, pa, (uint64_t)pa + strlen(P2V(pa)) + 1);
 }
-#line 776 "chapters/02-pmm.nw"
+#line 796 "chapters/02-pmm.nw"
 void
 pmm_init(const struct multiboot_info *mbi)
 {
@@ -327,7 +329,7 @@ pmm_init(const struct multiboot_info *mbi)
     kprintf("pmm: %u frames free (%u KiB) of %u KiB usable; stack and bitmap at 0x%08x\n",
             n, n * (PAGE_SIZE / 1024), (unsigned)(pmm.total / 1024), (unsigned)pmm.metadata.start);
 }
-#line 809 "chapters/02-pmm.nw"
+#line 829 "chapters/02-pmm.nw"
 void
 print_map(const void *map, uint32_t length)
 {

@@ -1,9 +1,9 @@
-%line 273+1 chapters/00-boot.nw
+%line 235+1 chapters/00-boot.nw
 ; boot.asm: the multiboot header and the first instructions the kernel runs.
 bits 32
 %line 421+1 chapters/03-vmm.nw
 KERNEL_VIRTUAL_BASE equ 0xC0000000  ; as in kernel.h and kernel.ld
-%line 202+1 chapters/00-boot.nw
+%line 166+1 chapters/00-boot.nw
 MB_HEADER_MAGIC equ 0x1BADB002
 MB_PAGE_ALIGN   equ 1 << 0          ; load modules on page boundaries
 MB_MEMORY_INFO  equ 1 << 1          ; give us mem_* and the memory map
@@ -14,7 +14,7 @@ align 4
     dd MB_HEADER_MAGIC
     dd MB_FLAGS
     dd -(MB_HEADER_MAGIC + MB_FLAGS)    ; the three words sum to 0
-%line 685+1 chapters/03-vmm.nw
+%line 688+1 chapters/03-vmm.nw
 KERNEL_STACK_SIZE equ 16384
 
 section .bss
@@ -25,7 +25,7 @@ stack_guard:
 stack_bottom:
     resb KERNEL_STACK_SIZE
 stack_top:
-%line 511+1 chapters/03-vmm.nw
+%line 514+1 chapters/03-vmm.nw
 section .data
 align 4096
 boot_page_directory:
@@ -37,11 +37,11 @@ boot_page_directory:
 %assign i i + 1
 %endrep
     times 1024 - (KERNEL_VIRTUAL_BASE >> 22) - 64 dd 0
-%line 614+1 chapters/03-vmm.nw
+%line 617+1 chapters/03-vmm.nw
 section .boot progbits alloc exec nowrite align=16
 global _start
 extern kmain
-%line 557+1 chapters/03-vmm.nw
+%line 560+1 chapters/03-vmm.nw
 check_pse:                                  ; returns if the CPU has PSE, else stops
     pushfd
     pop eax
@@ -95,7 +95,7 @@ check_pse:                                  ; returns if the CPU has PSE, else s
 no_pse_message:
     db "boot: stage 3 needs 4 MiB pages (PSE, a Pentium or later), "
     db "and this processor has none; stopping.", 13, 10, 0
-%line 618+1 chapters/03-vmm.nw
+%line 621+1 chapters/03-vmm.nw
 _start:                                     ; the loader jumps here, paging off
     mov esp, stack_top - KERNEL_VIRTUAL_BASE ; a stack, through its physical address
     mov esi, eax                            ; the multiboot magic and information
@@ -126,5 +126,5 @@ higher_half:
     cli
     hlt
     jmp .halt
-%line 279+1 chapters/00-boot.nw
+%line 241+1 chapters/00-boot.nw
 section .note.GNU-stack noalloc noexec nowrite progbits

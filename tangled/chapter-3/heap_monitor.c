@@ -1,9 +1,9 @@
-#line 1868 "chapters/01-heap.nw"
+#line 1896 "chapters/01-heap.nw"
 /* heap_monitor.c: monitor commands for the kernel heap. */
 #include "monitor.h"
 #include "kheap.h"
 
-#line 1876 "chapters/01-heap.nw"
+#line 1904 "chapters/01-heap.nw"
 MONITOR_COMMAND(heap, "dump the kernel heap, block by block")(int argc, char **argv)
 {
     heap_dump();
@@ -22,7 +22,7 @@ MONITOR_COMMAND(stats, "heap statistics (memory_get_stats)")(int argc, char **ar
 
     return 0;
 }
-#line 1904 "chapters/01-heap.nw"
+#line 1932 "chapters/01-heap.nw"
 MONITOR_COMMAND(alloc, "alloc SIZE: kmalloc SIZE bytes")(int argc, char **argv)
 {
     uintptr_t n;
@@ -40,7 +40,7 @@ MONITOR_COMMAND(free, "free ADDR: kfree a block")(int argc, char **argv)
     kfree((void *)a);
     return 0;
 }
-#line 1924 "chapters/01-heap.nw"
+#line 1956 "chapters/01-heap.nw"
 MONITOR_COMMAND(realloc, "realloc ADDR SIZE: krealloc a block")(int argc, char **argv)
 {
     uintptr_t a, n;

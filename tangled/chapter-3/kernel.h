@@ -1,4 +1,4 @@
-#line 369 "chapters/00-boot.nw"
+#line 331 "chapters/00-boot.nw"
 /* kernel.h: what every part of the kernel may use. */
 #ifndef KERNEL_H
 #define KERNEL_H
@@ -22,12 +22,12 @@
 #define V2P(va) ((uintptr_t)(va) - KERNEL_VIRTUAL_BASE)
 
 extern char _kernel_start[], _kernel_end[];     /* from kernel.ld */
-#line 412 "chapters/00-boot.nw"
+#line 374 "chapters/00-boot.nw"
 #define ARRAY_SIZE(a)     (sizeof(a) / sizeof((a)[0]))
 #define ALIGN_DOWN(x, a)  ((x) & ~((__typeof__(x))(a) - 1))
 #define ALIGN_UP(x, a)    ALIGN_DOWN((x) + ((__typeof__(x))(a) - 1), (a))
 #define IS_ALIGNED(x, a)  (((x) & ((__typeof__(x))(a) - 1)) == 0)
-#line 1396 "chapters/00-workbench.nw"
+#line 1442 "chapters/00-workbench.nw"
 struct origin {
     const char *file;
     int line;
@@ -39,7 +39,7 @@ struct origin {
  * with a struct origin.  Returns the number of entries copied. */
 int table_sorted(const void *const *start, const void *const *stop,
                  const void **out, int max);
-#line 435 "chapters/00-boot.nw"
+#line 397 "chapters/00-boot.nw"
 void console_init(void);
 void console_putc(char c);
 /* Wait for no byte: return the next byte typed on the serial line, or -1. */
@@ -52,19 +52,19 @@ int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int kvprintf(const char *fmt, va_list ap);
 int ksnprintf(char *buf, size_t size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-#line 470 "chapters/00-boot.nw"
+#line 432 "chapters/00-boot.nw"
 struct trapframe {
     uint32_t gs, fs, es, ds;                            /* pushed by us */
     uint32_t edi, esi, ebp, esp_at_pushad, ebx, edx, ecx, eax;  /* pushad */
     uint32_t vector, error_code;                        /* pushed by the stub */
     uint32_t eip, cs, eflags;                           /* pushed by the CPU */
 };
-#line 485 "chapters/00-boot.nw"
+#line 447 "chapters/00-boot.nw"
 /* The function containing ADDR and the offset of ADDR in it, or NULL. */
 const char *ksym_lookup(uintptr_t addr, uintptr_t *offset);
 /* Print PREFIX, ADDR and the function it lies in, and a newline. */
 void print_address(const char *prefix, uint32_t addr);
-#line 500 "chapters/00-boot.nw"
+#line 462 "chapters/00-boot.nw"
 int probe_read(const volatile uint32_t *addr, uint32_t *value);
 int probe_write(volatile uint32_t *addr, uint32_t value);
 int probe_ud2(void);
@@ -72,7 +72,7 @@ extern struct trapframe probe_last;     /* the frame of the last probe fault */
 extern uint32_t probe_last_cr2;         /* and CR2 at that moment */
 void trap_report(const struct trapframe *tf);
 void backtrace(uint32_t ebp);
-#line 525 "chapters/00-boot.nw"
+#line 487 "chapters/00-boot.nw"
 #define QEMU_EXIT_SUCCESS  0x10     /* QEMU exits with status 33 */
 #define QEMU_EXIT_FAILURE  0x11     /* QEMU exits with status 35 */
 
@@ -86,7 +86,7 @@ void ktest_crash_check(const char *message);
 /* Leave QEMU with CODE if it provides isa-debug-exit, else halt. */
 void qemu_exit(uint32_t code) __attribute__((noreturn));
 extern bool test_mode;              /* booted with "test" on the command line */
-#line 1199 "chapters/00-workbench.nw"
+#line 1236 "chapters/00-workbench.nw"
 struct cpu_features {
     bool i486;                  /* EFLAGS.AC can be set */
     bool cpuid;                 /* EFLAGS.ID can be changed: CPUID exists */
@@ -95,10 +95,10 @@ struct cpu_features {
 /* What a processor with features F lacks of NEEDS (CPUID.1:EDX bits), in
  * words, or NULL if nothing. */
 const char *cpu_missing(const struct cpu_features *f, uint32_t needs);
-#line 1213 "chapters/03-vmm.nw"
+#line 1217 "chapters/03-vmm.nw"
 /* Chapter 3: decode a page fault for the exception report. */
 void page_fault_explain(uint32_t addr, uint32_t error_code);
-#line 618 "chapters/00-boot.nw"
+#line 586 "chapters/00-boot.nw"
 struct multiboot_info;
 extern const struct multiboot_info *boot_info;   /* NULL if not booted by multiboot */
 /* Is WORD one of the blank-separated words of the kernel command line? */
@@ -107,5 +107,5 @@ bool cmdline_has(const char *word);
  * into BUF, or NULL if there is no such word. */
 const char *cmdline_value(const char *key, char *buf, size_t size);
 
-#line 384 "chapters/00-boot.nw"
+#line 346 "chapters/00-boot.nw"
 #endif

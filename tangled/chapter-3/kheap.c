@@ -1,10 +1,10 @@
-#line 1641 "chapters/01-heap.nw"
+#line 1475 "chapters/01-heap.nw"
 /* kheap.c: the kernel heap: first fit over an address-ordered block list. */
 #include "kheap.h"
 #include "kstring.h"
 #include "multiboot.h"
 
-#line 369 "chapters/01-heap.nw"
+#line 371 "chapters/01-heap.nw"
 typedef struct heap_block {
     uint32_t magic;             /* HEAP_MAGIC_ALLOC, _FREE or _FENCED */
     uint32_t checksum;          /* over magic, size, next and prev */
@@ -19,7 +19,7 @@ typedef struct heap_block {
 #define HDR sizeof(heap_block_t)
 _Static_assert(sizeof(heap_block_t) % HEAP_ALIGN == 0,
                "the header must keep payloads HEAP_ALIGN-aligned");
-#line 436 "chapters/01-heap.nw"
+#line 438 "chapters/01-heap.nw"
 static struct {
     uintptr_t start, end;       /* the region [start, end) */
     heap_block_t *first;
@@ -28,11 +28,11 @@ static struct {
     uint32_t fenced;            /* blocks fenced off after damage */
     int last_error;
     unsigned errors;
-#line 1097 "chapters/03-vmm.nw"
+#line 1101 "chapters/03-vmm.nw"
     bool growing;               /* chapter 3: inside heap_grow */
-#line 445 "chapters/01-heap.nw"
+#line 447 "chapters/01-heap.nw"
 } heap;
-#line 1663 "chapters/01-heap.nw"
+#line 1497 "chapters/01-heap.nw"
 static void *heap_error(int code, const heap_block_t *site, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static size_t heap_limit(void);
@@ -42,13 +42,13 @@ static void fence_free(heap_block_t *b, size_t size);
 static void *take(heap_block_t *b, size_t size, size_t need, const char *file, int line);
 static size_t largest_free(void);
 static void grow_into_next(heap_block_t *b, size_t need);
-static void shrink(heap_block_t *b, size_t size);
+static void shrink(heap_block_t *b, size_t size, size_t dirty);
 static int check_failed(const heap_block_t *b, const char *why);
 static void recount(void);
-#line 1186 "chapters/03-vmm.nw"
+#line 1190 "chapters/03-vmm.nw"
 static bool heap_grow(size_t need);
 static void heap_extend(size_t bytes);
-#line 409 "chapters/01-heap.nw"
+#line 411 "chapters/01-heap.nw"
 static void *
 payload_of(heap_block_t *b)
 {
@@ -67,7 +67,7 @@ end_of(const heap_block_t *b)
 {
     return (uintptr_t)b + HDR + b->size;
 }
-#line 487 "chapters/01-heap.nw"
+#line 489 "chapters/01-heap.nw"
 static uint32_t
 checksum_of(const heap_block_t *b)
 {
@@ -83,7 +83,7 @@ seal(heap_block_t *b)
 {
     b->checksum = checksum_of(b);
 }
-#line 530 "chapters/01-heap.nw"
+#line 532 "chapters/01-heap.nw"
 static bool
 in_heap(const void *p)
 {
@@ -107,7 +107,7 @@ block_valid(const heap_block_t *b)
         return false;
     return true;
 }
-#line 563 "chapters/01-heap.nw"
+#line 565 "chapters/01-heap.nw"
 static void *
 heap_error(int code, const heap_block_t *site, const char *fmt, ...)
 {
@@ -134,7 +134,7 @@ heap_error_count(void)
 {
     return heap.errors;
 }
-#line 603 "chapters/01-heap.nw"
+#line 605 "chapters/01-heap.nw"
 static void
 poison(void *p, size_t n)
 {
@@ -157,7 +157,7 @@ first_unpoisoned(const void *p, size_t n)
         i++;
     return i;
 }
-#line 734 "chapters/01-heap.nw"
+#line 1705 "chapters/01-heap.nw"
 /* The end of the usable RAM range that holds physical address S, or 0;
  * *NEXT: the start of the lowest usable range above S (UINT64_MAX: none). */
 static uint64_t
@@ -185,7 +185,7 @@ usable_end(uint64_t s, uint64_t *next)
     }
     return end;
 }
-#line 770 "chapters/01-heap.nw"
+#line 1741 "chapters/01-heap.nw"
 static void
 clash(uint64_t s, uint64_t e, uint64_t rs, uint64_t re, uint64_t *end)
 {
@@ -224,7 +224,7 @@ in_use_until(uint64_t s, uint64_t e)
     }
     return end;
 }
-#line 817 "chapters/01-heap.nw"
+#line 1788 "chapters/01-heap.nw"
 /* The lowest S >= FROM, 4 KiB-aligned, such that [S, S+SIZE) is free RAM;
  * 0 if there is none below 4 GiB. */
 static uint64_t
@@ -246,7 +246,7 @@ heap_room(uint64_t s, uint64_t size)
     }
     return 0;
 }
-#line 889 "chapters/01-heap.nw"
+#line 1860 "chapters/01-heap.nw"
 uint32_t heap_module_sums[HEAP_MAX_MODULES];
 uint32_t heap_modules_summed;
 
@@ -263,7 +263,7 @@ module_checksum(uint32_t i)
         h = (h ^ *p) * 16777619u;
     return h;
 }
-#line 640 "chapters/01-heap.nw"
+#line 642 "chapters/01-heap.nw"
 void
 heap_init(void *start, size_t size)
 {
@@ -279,28 +279,28 @@ heap_init(void *start, size_t size)
     heap.first->line = heap.first->requested = 0;
     seal(heap.first);
     poison(payload_of(heap.first), heap.first->size);
-#line 686 "chapters/01-heap.nw"
+#line 688 "chapters/01-heap.nw"
     heap.stats = (memory_stats_t){ 0 };
     heap.stats.heap_size = size;
     heap.stats.heap_free = heap.first->size;
     heap.blocks = 1;
     heap.last_error = MEM_SUCCESS;
-#line 656 "chapters/01-heap.nw"
+#line 658 "chapters/01-heap.nw"
 }
-#line 852 "chapters/01-heap.nw"
+#line 1823 "chapters/01-heap.nw"
 uintptr_t heap_phys = HEAP_START;
 
 void
 memory_init(void)
 {
-#line 908 "chapters/01-heap.nw"
+#line 1879 "chapters/01-heap.nw"
     if (test_mode && boot_info && (boot_info->flags & MULTIBOOT_INFO_MODS)) {
         while (heap_modules_summed < boot_info->mods_count && heap_modules_summed < HEAP_MAX_MODULES) {
             heap_module_sums[heap_modules_summed] = module_checksum(heap_modules_summed);
             heap_modules_summed++;
         }
     }
-#line 858 "chapters/01-heap.nw"
+#line 1829 "chapters/01-heap.nw"
     if (boot_info) {
         uint64_t at = heap_room(HEAP_START, INITIAL_HEAP_SIZE);
         if (!at)
@@ -315,7 +315,7 @@ memory_init(void)
     kprintf("heap: %u KiB at physical 0x%08x, %u-byte headers, %u-byte alignment\n",
             INITIAL_HEAP_SIZE / 1024, (unsigned)heap_phys, (unsigned)HDR, HEAP_ALIGN);
 }
-#line 1105 "chapters/03-vmm.nw"
+#line 1109 "chapters/03-vmm.nw"
 /* Add at least NEED payload bytes at the end of the heap with fresh pages.
  * False, with the heap unchanged, if there are no frames (or no room). */
 static bool
@@ -331,7 +331,7 @@ heap_grow(size_t need)
         heap_extend(bytes);
     return ok;
 }
-#line 1127 "chapters/03-vmm.nw"
+#line 1131 "chapters/03-vmm.nw"
 static heap_block_t *
 last_block(void)
 {
@@ -360,7 +360,7 @@ heap_extend(size_t bytes)
     }
     seal(last);
 }
-#line 1165 "chapters/03-vmm.nw"
+#line 1169 "chapters/03-vmm.nw"
 size_t
 heap_trim(void)
 {
@@ -379,18 +379,18 @@ heap_trim(void)
     heap.stats.heap_free -= bytes;
     return bytes;
 }
-#line 694 "chapters/01-heap.nw"
+#line 696 "chapters/01-heap.nw"
 void
 memory_get_stats(memory_stats_t *stats)
 {
     *stats = heap.stats;
     stats->heap_blocks = heap.blocks;
     stats->heap_errors = heap.errors;
-#line 765 "chapters/02-pmm.nw"
+#line 785 "chapters/02-pmm.nw"
     pmm_fill_stats(stats);
-#line 701 "chapters/01-heap.nw"
+#line 703 "chapters/01-heap.nw"
 }
-#line 938 "chapters/01-heap.nw"
+#line 742 "chapters/01-heap.nw"
 /* SIZE rounded up to HEAP_ALIGN, or 0 (with an error) if it can never fit. */
 static size_t
 request_size(size_t size, const char *who)
@@ -402,15 +402,15 @@ request_size(size_t size, const char *who)
     }
     return ALIGN_UP(size, (size_t)HEAP_ALIGN);
 }
-#line 956 "chapters/01-heap.nw"
+#line 760 "chapters/01-heap.nw"
 static size_t
 heap_limit(void)
 {
-#line 1101 "chapters/03-vmm.nw"
+#line 1105 "chapters/03-vmm.nw"
     return HEAP_VIRTUAL_MAX - PAGE_SIZE;        /* the last page is a guard */
-#line 960 "chapters/01-heap.nw"
+#line 764 "chapters/01-heap.nw"
 }
-#line 979 "chapters/01-heap.nw"
+#line 783 "chapters/01-heap.nw"
 /* The first free block with at least SIZE payload bytes, or NULL. Sets
  * *CORRUPT if the walk met a block that is not valid (it is fenced off). */
 static heap_block_t *
@@ -430,7 +430,7 @@ first_fit(size_t size, bool *corrupt)
     }
     return NULL;
 }
-#line 1007 "chapters/01-heap.nw"
+#line 811 "chapters/01-heap.nw"
 /* Cut B down to SIZE payload bytes; the rest becomes a free block after it. */
 static void
 split(heap_block_t *b, size_t size)
@@ -454,7 +454,7 @@ split(heap_block_t *b, size_t size)
     seal(b);
     heap.blocks++;
 }
-#line 1043 "chapters/01-heap.nw"
+#line 847 "chapters/01-heap.nw"
 void *
 kmalloc_at(size_t size, const char *file, int line)
 {
@@ -468,7 +468,7 @@ kmalloc_at(size_t size, const char *file, int line)
     heap_block_t *b;
     do {
         b = first_fit(need, &corrupt);
-#line 1078 "chapters/03-vmm.nw"
+#line 1082 "chapters/03-vmm.nw"
         if (!b && !corrupt && heap_grow(need))
             b = first_fit(need, &corrupt);
         if (!b) {
@@ -477,11 +477,11 @@ kmalloc_at(size_t size, const char *file, int line)
                            "largest free block %lu)", (unsigned long)size, (unsigned long)largest_free());
             return NULL;
         }
-#line 1057 "chapters/01-heap.nw"
+#line 861 "chapters/01-heap.nw"
     } while (!poison_intact(b, need, "kmalloc"));
     return take(b, size, need, file, line);
 }
-#line 1063 "chapters/01-heap.nw"
+#line 867 "chapters/01-heap.nw"
 /* Are the first N payload bytes of free block B still poison?  If not,
  * report it and fence the damaged part off. */
 static bool
@@ -499,7 +499,7 @@ poison_intact(heap_block_t *b, size_t n, const char *who)
     fence_free(b, ALIGN_UP(last, (size_t)HEAP_ALIGN));
     return false;
 }
-#line 1083 "chapters/01-heap.nw"
+#line 887 "chapters/01-heap.nw"
 /* Turn free block B into an allocation of SIZE bytes (NEED rounded). */
 static void *
 take(heap_block_t *b, size_t size, size_t need, const char *file, int line)
@@ -517,7 +517,7 @@ take(heap_block_t *b, size_t size, size_t need, const char *file, int line)
     heap.stats.allocation_count++;
     return payload_of(b);
 }
-#line 1116 "chapters/01-heap.nw"
+#line 920 "chapters/01-heap.nw"
 static size_t
 largest_free(void)
 {
@@ -527,7 +527,7 @@ largest_free(void)
             largest = b->size;
     return largest;
 }
-#line 1142 "chapters/01-heap.nw"
+#line 946 "chapters/01-heap.nw"
 /* The live block whose payload is P; NULL, with an error, if there is none. */
 static heap_block_t *
 checked_block(void *p, const char *who, const char *file, int line)
@@ -555,7 +555,7 @@ checked_block(void *p, const char *who, const char *file, int line)
                           "(called at %s:%d)", who, p, file, line);
     return b;
 }
-#line 1195 "chapters/01-heap.nw"
+#line 1000 "chapters/01-heap.nw"
 /* Block B absorbs the (free) block after it. */
 static void
 merge_with_next(heap_block_t *b)
@@ -579,7 +579,7 @@ mergeable(heap_block_t *b)
 {
     return b && block_valid(b) && b->magic == HEAP_MAGIC_FREE;
 }
-#line 1233 "chapters/01-heap.nw"
+#line 1038 "chapters/01-heap.nw"
 void
 kfree_at(void *p, const char *file, int line)
 {
@@ -606,7 +606,7 @@ kfree_at(void *p, const char *file, int line)
     if (mergeable(b->prev))
         merge_with_next(b->prev);
 }
-#line 1284 "chapters/01-heap.nw"
+#line 1089 "chapters/01-heap.nw"
 /* Fence off block N, whose header is damaged.  B is the valid block before
  * it (NULL if N is the first); N's header is rebuilt from the block after
  * it, found by its back link. */
@@ -649,7 +649,7 @@ recount(void)
             break;                      /* only forwards, whatever the headers say */
     }
 }
-#line 1333 "chapters/01-heap.nw"
+#line 1138 "chapters/01-heap.nw"
 /* Fence off the first SIZE payload bytes of free block B. */
 static void
 fence_free(heap_block_t *b, size_t size)
@@ -662,7 +662,7 @@ fence_free(heap_block_t *b, size_t size)
     heap.stats.heap_used += b->size;
     heap.fenced++;
 }
-#line 1357 "chapters/01-heap.nw"
+#line 1163 "chapters/01-heap.nw"
 int
 heap_unfence(void *p)
 {
@@ -683,7 +683,7 @@ heap_unfence(void *p)
         merge_with_next(b->prev);
     return MEM_SUCCESS;
 }
-#line 1413 "chapters/01-heap.nw"
+#line 1220 "chapters/01-heap.nw"
 void *
 krealloc_at(void *p, size_t size, const char *file, int line)
 {
@@ -698,15 +698,19 @@ krealloc_at(void *p, size_t size, const char *file, int line)
     size_t need = b ? request_size(size, "krealloc") : 0;
     if (need == 0)
         return NULL;
+    size_t dirty = b->size;             /* bytes that may hold something other than poison */
     if (need > b->size && mergeable(b->next) && b->size + HDR + b->next->size >= need &&
-        poison_intact(b->next, need > b->size + HDR ? need - b->size - HDR : 0, "krealloc"))
+        poison_intact(b->next, need > b->size + HDR ? need - b->size - HDR : 0, "krealloc")) {
         grow_into_next(b, need);
+        dirty += HDR;                   /* the absorbed header; its payload is poison */
+    }
     if (need <= b->size) {
-        shrink(b, need);
+        shrink(b, need, dirty);
         b->requested = (uint32_t)size;
         return p;
     }
-#line 1440 "chapters/01-heap.nw"
+#line 1250 "chapters/01-heap.nw"
+    int found = heap.last_error;            /* damage found on the way, if any */
     void *q = kmalloc_at(size, file, line);
     if (!q)
         return NULL;
@@ -714,10 +718,12 @@ krealloc_at(void *p, size_t size, const char *file, int line)
     kfree_at(p, file, line);
     heap.stats.allocation_count--;          /* one block moved: not a new allocation */
     heap.stats.free_count--;
+    if (heap.last_error == MEM_SUCCESS)
+        heap.last_error = found;            /* krealloc reports it, as kmalloc would */
     return q;
-#line 1436 "chapters/01-heap.nw"
+#line 1246 "chapters/01-heap.nw"
 }
-#line 1459 "chapters/01-heap.nw"
+#line 1272 "chapters/01-heap.nw"
 /* Block B absorbs the free block after it, to hold at least NEED bytes. */
 static void
 grow_into_next(heap_block_t *b, size_t need)
@@ -734,22 +740,26 @@ grow_into_next(heap_block_t *b, size_t need)
     seal(b);
     heap.blocks--;
 }
-#line 1482 "chapters/01-heap.nw"
+#line 1311 "chapters/01-heap.nw"
+/* Cut B down to SIZE bytes and free the tail.  Only the first DIRTY bytes
+ * of B's payload may hold something other than poison. */
 static void
-shrink(heap_block_t *b, size_t size)
+shrink(heap_block_t *b, size_t size, size_t dirty)
 {
     size_t before = b->size;
     split(b, size);
     if (b->size == before)
         return;                         /* the tail was too small to split off */
     heap_block_t *tail = b->next;
-    poison(payload_of(tail), tail->size);
+    uintptr_t from = (uintptr_t)payload_of(tail), to = (uintptr_t)payload_of(b) + dirty;
+    if (to > from)
+        poison(payload_of(tail), to - from);
     heap.stats.heap_used -= before - b->size;
     heap.stats.heap_free += tail->size;
     if (mergeable(tail->next))
         merge_with_next(tail);
 }
-#line 1505 "chapters/01-heap.nw"
+#line 1338 "chapters/01-heap.nw"
 void *
 kcalloc_at(size_t n, size_t size, const char *file, int line)
 {
@@ -761,7 +771,7 @@ kcalloc_at(size_t n, size_t size, const char *file, int line)
         memset(p, 0, n * size);
     return p;
 }
-#line 1539 "chapters/01-heap.nw"
+#line 1372 "chapters/01-heap.nw"
 int
 heap_check(void)
 {
@@ -771,7 +781,7 @@ heap_check(void)
     for (heap_block_t *b = heap.first; b; prev = b, b = b->next) {
         if (!block_valid(b))
             return check_failed(b, "the header is corrupt or its links are inconsistent");
-#line 1557 "chapters/01-heap.nw"
+#line 1390 "chapters/01-heap.nw"
         if (b->magic == HEAP_MAGIC_FREE) {
             if (prev && prev->magic == HEAP_MAGIC_FREE)
                 return check_failed(b, "two free blocks are next to each other (a missed merge)");
@@ -781,24 +791,24 @@ heap_check(void)
         } else {
             used += b->size;
         }
-#line 1549 "chapters/01-heap.nw"
+#line 1382 "chapters/01-heap.nw"
         blocks++;
     }
-#line 1569 "chapters/01-heap.nw"
+#line 1402 "chapters/01-heap.nw"
     if (!heap.first || blocks != heap.blocks || used != heap.stats.heap_used ||
         free != heap.stats.heap_free || used + free + blocks * HDR != heap.stats.heap_size)
         return check_failed(NULL, "the statistics disagree with the blocks");
-#line 1552 "chapters/01-heap.nw"
+#line 1385 "chapters/01-heap.nw"
     return MEM_SUCCESS;
 }
-#line 1575 "chapters/01-heap.nw"
+#line 1408 "chapters/01-heap.nw"
 static int
 check_failed(const heap_block_t *b, const char *why)
 {
     heap_error(MEM_CORRUPT, NULL, "heap_check: block %p: %s", (void *)b, why);
     return MEM_CORRUPT;
 }
-#line 1592 "chapters/01-heap.nw"
+#line 1426 "chapters/01-heap.nw"
 void
 heap_dump(void)
 {
@@ -816,7 +826,7 @@ heap_dump(void)
         kprintf("\n");
     }
 }
-#line 1617 "chapters/01-heap.nw"
+#line 1451 "chapters/01-heap.nw"
 int
 heap_leaks(void)
 {

@@ -1,4 +1,4 @@
-#line 718 "chapters/00-boot.nw"
+#line 692 "chapters/00-boot.nw"
 /* ktest.h: in-kernel tests. */
 #ifndef KTEST_H
 #define KTEST_H
@@ -18,7 +18,7 @@ struct ktest {
         __attribute__((section("ktests"), used)) = &ktest_##name;       \
     static void name(void)
 
-#line 751 "chapters/00-boot.nw"
+#line 725 "chapters/00-boot.nw"
 void ktest_fail(const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void ktest_fail_eq(const char *file, int line, const char *a, const char *b,
@@ -39,7 +39,7 @@ void ktest_take_grade_nonce(void);
             ktest_fail_eq(__FILE__, __LINE__, #a, #b, a_, b_);          \
     } while (0)
 
-#line 739 "chapters/00-boot.nw"
+#line 713 "chapters/00-boot.nw"
 void ktest_main(void) __attribute__((noreturn));
 
 #endif

@@ -1,10 +1,10 @@
-#line 1630 "chapters/00-workbench.nw"
+#line 1680 "chapters/00-workbench.nw"
 /* ktest_boot.c: tests of the prologue's scaffolding. */
 #include "ktest.h"
 #include "monitor.h"
 #include "x86.h"
 
-#line 1639 "chapters/00-workbench.nw"
+#line 1689 "chapters/00-workbench.nw"
 KTEST(kprintf_formats)
 {
     char buf[64];
@@ -14,7 +14,7 @@ KTEST(kprintf_formats)
     KCHECK_EQ(ksnprintf(buf, 4, "%s", "truncated"), 9);
     KCHECK(ktest_streq(buf, "tru"));
 }
-#line 1651 "chapters/00-workbench.nw"
+#line 1701 "chapters/00-workbench.nw"
 KTEST(segments_are_ours)
 {
     uint16_t cs, ds, ss;
@@ -31,7 +31,7 @@ KTEST(invalid_opcode_is_caught)
     KCHECK_EQ(probe_last.vector, 6);
     KCHECK_EQ(probe_last.cs, SEG_KCODE);
 }
-#line 1674 "chapters/00-workbench.nw"
+#line 1724 "chapters/00-workbench.nw"
 KTEST(cpu_check_knows_the_processors)
 {
     struct cpu_features an386 = { false, false, 0 }, early486 = { true, false, 0 },
@@ -43,7 +43,7 @@ KTEST(cpu_check_knows_the_processors)
     KCHECK(cpu_missing(&pentium, CPUID_1_EDX_PSE) == NULL);
     KCHECK(eflags_bit_changes(EFLAGS_AC));  /* we run on an i486 or later */
 }
-#line 1690 "chapters/00-workbench.nw"
+#line 1740 "chapters/00-workbench.nw"
 KTEST(monitor_numbers_do_not_wrap)
 {
     uintptr_t v;
@@ -56,7 +56,7 @@ KTEST(monitor_numbers_do_not_wrap)
     console_capture(NULL, 0);
     KCHECK(!monitor_number("12a", &v) && !monitor_number("0x", &v));
 }
-#line 1711 "chapters/00-workbench.nw"
+#line 1761 "chapters/00-workbench.nw"
 /* Recurse until the frame lies below FLOOR. */
 static int
 dive(uintptr_t floor)

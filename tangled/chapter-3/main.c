@@ -1,23 +1,23 @@
-#line 675 "chapters/00-boot.nw"
+#line 646 "chapters/00-boot.nw"
 /* main.c: kmain, the command line. */
 #include "kernel.h"
 #include "multiboot.h"
 #include "ktest.h"
 #include "monitor.h"
-#line 921 "chapters/01-heap.nw"
+#line 725 "chapters/01-heap.nw"
 #include "kheap.h"
-#line 803 "chapters/02-pmm.nw"
+#line 823 "chapters/02-pmm.nw"
 #include "pmm.h"
-#line 1030 "chapters/03-vmm.nw"
+#line 1034 "chapters/03-vmm.nw"
 #include "vmm.h"
 
-#line 682 "chapters/00-boot.nw"
+#line 653 "chapters/00-boot.nw"
 const struct multiboot_info *boot_info;
 bool test_mode;
 void cpu_init(void);
 void cpu_check(void);
 
-#line 1333 "chapters/00-workbench.nw"
+#line 1379 "chapters/00-workbench.nw"
 static const char *
 cmdline(void)
 {
@@ -44,7 +44,7 @@ cmdline_find(const char *prefix, char end)
     }
     return NULL;
 }
-#line 1362 "chapters/00-workbench.nw"
+#line 1408 "chapters/00-workbench.nw"
 bool
 cmdline_has(const char *word)
 {
@@ -65,7 +65,7 @@ cmdline_value(const char *key, char *buf, size_t size)
     buf[n] = '\0';
     return buf;
 }
-#line 1413 "chapters/00-workbench.nw"
+#line 1459 "chapters/00-workbench.nw"
 static bool
 origin_before(const struct origin *a, const struct origin *b)
 {
@@ -90,7 +90,7 @@ table_sorted(const void *const *start, const void *const *stop,
     }
     return n;
 }
-#line 635 "chapters/00-boot.nw"
+#line 604 "chapters/00-boot.nw"
 void kmain(uint32_t magic, uint32_t info_phys);
 
 void
@@ -99,7 +99,7 @@ kmain(uint32_t magic, uint32_t info_phys)
     console_init();
     cpu_init();
     kprintf("Sarrus memory manager, stage %d\n", KERNEL_STAGE);
-#line 656 "chapters/00-boot.nw"
+#line 627 "chapters/00-boot.nw"
     if (magic == MULTIBOOT_BOOTLOADER_MAGIC) {
         char name[64];
         boot_info = P2V(info_phys);
@@ -110,13 +110,13 @@ kmain(uint32_t magic, uint32_t info_phys)
     } else {
         kprintf("kmain: not started by a multiboot loader (eax=0x%x)\n", magic);
     }
-#line 644 "chapters/00-boot.nw"
+#line 613 "chapters/00-boot.nw"
     cpu_check();
-#line 1024 "chapters/03-vmm.nw"
+#line 1028 "chapters/03-vmm.nw"
     pmm_init(boot_info);
     vmm_init();
     heap_init_virtual();
-#line 646 "chapters/00-boot.nw"
+#line 615 "chapters/00-boot.nw"
     if (test_mode)
         ktest_main();
     monitor_run();

@@ -1,4 +1,4 @@
-#line 552 "chapters/00-boot.nw"
+#line 514 "chapters/00-boot.nw"
 /* multiboot.h: the structures a Multiboot 1 loader hands to the kernel. */
 #ifndef MULTIBOOT_H
 #define MULTIBOOT_H
@@ -7,7 +7,7 @@
 
 #define MULTIBOOT_BOOTLOADER_MAGIC  0x2BADB002  /* in EAX at entry */
 
-#line 568 "chapters/00-boot.nw"
+#line 530 "chapters/00-boot.nw"
 #define MULTIBOOT_INFO_MEMORY    (1u << 0)   /* mem_lower, mem_upper */
 #define MULTIBOOT_INFO_CMDLINE   (1u << 2)
 #define MULTIBOOT_INFO_MODS      (1u << 3)
@@ -27,7 +27,7 @@ struct multiboot_info {
     uint32_t boot_loader_name;
     uint32_t apm_table;
 } __attribute__((packed));
-#line 596 "chapters/00-boot.nw"
+#line 558 "chapters/00-boot.nw"
 #define MULTIBOOT_MEMORY_AVAILABLE  1
 #define MULTIBOOT_MEMORY_RESERVED   2
 #define MULTIBOOT_MEMORY_ACPI       3   /* reclaimable once ACPI tables are read */
@@ -39,12 +39,12 @@ struct multiboot_mmap_entry {
     uint64_t addr, len;
     uint32_t type;
 } __attribute__((packed));
-#line 610 "chapters/00-boot.nw"
+#line 575 "chapters/00-boot.nw"
 struct multiboot_module {
     uint32_t mod_start, mod_end;        /* physical, end exclusive */
     uint32_t string;                    /* physical address of a C string */
     uint32_t reserved;
 } __attribute__((packed));
 
-#line 564 "chapters/00-boot.nw"
+#line 526 "chapters/00-boot.nw"
 #endif

@@ -1,4 +1,4 @@
-#line 825 "chapters/02-pmm.nw"
+#line 845 "chapters/02-pmm.nw"
 /* pmm.h: the physical memory manager (chapter 2). */
 #ifndef PMM_H
 #define PMM_H
@@ -14,7 +14,7 @@ typedef uint32_t phys_addr_t;           /* no PAE: physical addresses fit 32 bit
 #define PHYS_LIMIT       0x100000000ull /* a 32-bit kernel sees RAM below 4 GiB only */
 #define PMM_NO_FRAME     0xFFFFFFFFu    /* "no frame": not page-aligned, never a frame */
 #define PMM_POISON       0xAA           /* fills freed frames */
-#line 979 "chapters/03-vmm.nw"
+#line 982 "chapters/03-vmm.nw"
 #define PMM_METADATA_LIMIT  DIRECT_MAP_SIZE /* it must stay in the direct map */
 #define PMM_METADATA_WHERE  "256 MiB (the memory mapped at boot)"
 #line 99 "chapters/02-pmm.nw"
@@ -32,10 +32,10 @@ struct pmm_ranges {
  * ranges.  MAP is the map itself (LENGTH bytes). */
 void pmm_parse_map(const void *map, uint32_t length,
                    struct pmm_ranges *usable, struct pmm_ranges *reserved);
-#line 679 "chapters/02-pmm.nw"
+#line 697 "chapters/02-pmm.nw"
 /* Is PA a frame the allocator manages and has handed out? */
 bool pmm_allocated(phys_addr_t pa);
-#line 840 "chapters/02-pmm.nw"
+#line 860 "chapters/02-pmm.nw"
 /* Read the map, reserve what is in use, and start the allocator. */
 void pmm_init(const struct multiboot_info *mbi);
 /* The same from ranges (the host tests call this); returns the free frames. */
@@ -54,13 +54,13 @@ void *pmm_frame(phys_addr_t pa);
 const struct pmm_ranges *pmm_reserved(void);
 struct pmm_range pmm_metadata(void);
 extern unsigned pmm_errors;         /* refused frees so far */
-#line 996 "chapters/02-pmm.nw"
+#line 1016 "chapters/02-pmm.nw"
 /* Print a multiboot memory map as a table. */
 void print_map(const void *map, uint32_t length);
-#line 984 "chapters/03-vmm.nw"
+#line 987 "chapters/03-vmm.nw"
 /* Chapter 3: the paging code, as pmm.c needs it. */
 void *vmm_temp_map(phys_addr_t pa);
 bool vmm_ready(void);
 
-#line 836 "chapters/02-pmm.nw"
+#line 856 "chapters/02-pmm.nw"
 #endif

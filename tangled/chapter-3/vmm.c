@@ -1,4 +1,4 @@
-#line 1281 "chapters/03-vmm.nw"
+#line 1285 "chapters/03-vmm.nw"
 /* vmm.c: x86 paging: the kernel's tables, mapping, and the heap's pages. */
 #include "vmm.h"
 #include "x86.h"
@@ -12,7 +12,7 @@ static struct {
 
 static const char *fault_cause(uint32_t addr, uint32_t err);
 
-#line 770 "chapters/03-vmm.nw"
+#line 773 "chapters/03-vmm.nw"
 static uint32_t *const page_directory = (uint32_t *)0xFFFFF000u;
 
 static uint32_t *
@@ -20,7 +20,7 @@ page_table(unsigned pdx)
 {
     return (uint32_t *)(uintptr_t)(PAGE_TABLES + pdx * PAGE_SIZE);
 }
-#line 789 "chapters/03-vmm.nw"
+#line 792 "chapters/03-vmm.nw"
 /* A zeroed frame for a page table, reached through the direct map. */
 static phys_addr_t
 zeroed_table(void)
@@ -32,7 +32,7 @@ zeroed_table(void)
     vmm.tables++;
     return pa;
 }
-#line 809 "chapters/03-vmm.nw"
+#line 812 "chapters/03-vmm.nw"
 extern char _erodata[], stack_guard[];
 
 static void
@@ -48,7 +48,7 @@ map_low_kernel(uint32_t *pd)
     }
     pd[PDX(KERNEL_VIRTUAL_BASE)] = t | PAGE_PRESENT | PAGE_WRITABLE;
 }
-#line 827 "chapters/03-vmm.nw"
+#line 830 "chapters/03-vmm.nw"
 void
 vmm_init(void)
 {
@@ -65,7 +65,7 @@ vmm_init(void)
     kprintf("vmm: paging on; kernel at %p, %u MiB of RAM mapped at %p, %u page tables\n",
             (void *)_kernel_start, DIRECT_MAP_SIZE >> 20, P2V(0), vmm.tables);
 }
-#line 867 "chapters/03-vmm.nw"
+#line 870 "chapters/03-vmm.nw"
 /* May vmm_map_page and vmm_unmap_page change the mapping of VA?  Not in
  * the direct map, nor in the temporary window and the page tables. */
 static bool
@@ -73,7 +73,7 @@ mappable(uintptr_t va)
 {
     return va - KERNEL_VIRTUAL_BASE >= DIRECT_MAP_SIZE && PDX(va) < PDX(TEMP_WINDOW);
 }
-#line 877 "chapters/03-vmm.nw"
+#line 880 "chapters/03-vmm.nw"
 int
 vmm_map_page(uintptr_t va, phys_addr_t pa, uint32_t flags)
 {
@@ -97,7 +97,7 @@ vmm_map_page(uintptr_t va, phys_addr_t pa, uint32_t flags)
     vmm.mapped++;
     return MEM_SUCCESS;             /* a new mapping needs no invlpg */
 }
-#line 903 "chapters/03-vmm.nw"
+#line 906 "chapters/03-vmm.nw"
 phys_addr_t
 vmm_unmap_page(uintptr_t va)
 {
@@ -115,7 +115,7 @@ vmm_unmap_page(uintptr_t va)
     vmm.mapped--;
     return pa;
 }
-#line 925 "chapters/03-vmm.nw"
+#line 928 "chapters/03-vmm.nw"
 phys_addr_t
 vmm_translate(uintptr_t va)
 {
@@ -129,7 +129,7 @@ vmm_translate(uintptr_t va)
         return VMM_NO_MAPPING;
     return (pte & PAGE_FRAME) | (va & 0xFFFu);
 }
-#line 950 "chapters/03-vmm.nw"
+#line 953 "chapters/03-vmm.nw"
 void *
 vmm_temp_map(phys_addr_t pa)
 {
@@ -138,7 +138,7 @@ vmm_temp_map(phys_addr_t pa)
     invlpg(TEMP_WINDOW);
     return (void *)TEMP_WINDOW;
 }
-#line 1034 "chapters/03-vmm.nw"
+#line 1038 "chapters/03-vmm.nw"
 void
 heap_init_virtual(void)
 {
@@ -148,7 +148,7 @@ heap_init_virtual(void)
     kprintf("heap: %u KiB at virtual 0x%08x, grows on demand to %u MiB\n",
             INITIAL_HEAP_SIZE / 1024, HEAP_VIRTUAL_START, HEAP_VIRTUAL_MAX >> 20);
 }
-#line 1049 "chapters/03-vmm.nw"
+#line 1053 "chapters/03-vmm.nw"
 bool
 heap_map_more(uintptr_t va, size_t bytes)
 {
@@ -170,7 +170,7 @@ heap_unmap(uintptr_t va, size_t bytes)
     for (size_t off = 0; off < bytes; off += PAGE_SIZE)
         pmm_free_page(vmm_unmap_page(va + off));
 }
-#line 1218 "chapters/03-vmm.nw"
+#line 1222 "chapters/03-vmm.nw"
 void
 page_fault_explain(uint32_t addr, uint32_t err)
 {
@@ -183,7 +183,7 @@ page_fault_explain(uint32_t addr, uint32_t err)
         kprintf("    page table entry 0x%03x = 0x%08x\n", PTX(addr), page_table(PDX(addr))[PTX(addr)]);
     kprintf("    likely cause: %s\n", fault_cause(addr, err));
 }
-#line 1233 "chapters/03-vmm.nw"
+#line 1237 "chapters/03-vmm.nw"
 static const char *
 fault_cause(uint32_t addr, uint32_t err)
 {
@@ -200,7 +200,7 @@ fault_cause(uint32_t addr, uint32_t err)
     return "an address the kernel never mapped";
 }
 
-#line 1301 "chapters/03-vmm.nw"
+#line 1305 "chapters/03-vmm.nw"
 bool
 vmm_ready(void)
 {

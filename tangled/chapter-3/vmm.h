@@ -1,4 +1,4 @@
-#line 1253 "chapters/03-vmm.nw"
+#line 1257 "chapters/03-vmm.nw"
 /* vmm.h: paging, the higher-half kernel, the heap's pages (chapter 3). */
 #ifndef VMM_H
 #define VMM_H

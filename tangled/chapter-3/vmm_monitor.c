@@ -1,11 +1,11 @@
-#line 1327 "chapters/03-vmm.nw"
+#line 1331 "chapters/03-vmm.nw"
 /* vmm_monitor.c: monitor commands for paging. */
 #include "monitor.h"
 #include "vmm.h"
 #include "kheap.h"
 #include "x86.h"
 
-#line 1347 "chapters/03-vmm.nw"
+#line 1351 "chapters/03-vmm.nw"
 /* Does the page mapped to NEXT continue a run that ended with PREV? */
 static bool
 continues(phys_addr_t prev, phys_addr_t next)
@@ -67,7 +67,7 @@ MONITOR_COMMAND(showmappings, "showmappings LO HI: the pages of a range and thei
     vmm_show_mappings(lo, hi);
     return 0;
 }
-#line 1411 "chapters/03-vmm.nw"
+#line 1415 "chapters/03-vmm.nw"
 MONITOR_COMMAND(translate, "translate VA: the physical address behind a virtual one")(int argc, char **argv)
 {
     uintptr_t va;

@@ -1,4 +1,4 @@
-#line 1468 "chapters/03-vmm.nw"
+#line 1472 "chapters/03-vmm.nw"
 /* vmm_test.c: in-kernel tests of paging and the growing heap. */
 #include "ktest.h"
 #include "vmm.h"
@@ -9,7 +9,7 @@
 #define TEST_VA 0xE0000000u     /* nothing else is mapped here */
 extern char stack_guard[];
 
-#line 1482 "chapters/03-vmm.nw"
+#line 1486 "chapters/03-vmm.nw"
 KTEST(vmm_direct_map_and_kernel_translate)
 {
     KCHECK_EQ(vmm_translate(KERNEL_VIRTUAL_BASE + 0x1234), 0x1234);
@@ -34,7 +34,7 @@ KTEST(vmm_map_unmap_translate)
     KCHECK_EQ(vmm_translate(TEST_VA), VMM_NO_MAPPING);
     pmm_free_page(f);
 }
-#line 1516 "chapters/03-vmm.nw"
+#line 1520 "chapters/03-vmm.nw"
 KTEST(vmm_new_page_table_is_zeroed)
 {
     uintptr_t va = TEST_VA + 0x400000;           /* its directory entry has no table yet */
@@ -51,7 +51,7 @@ KTEST(vmm_new_page_table_is_zeroed)
     KCHECK_EQ(vmm_unmap_page(va), page);
     pmm_free_page(page);
 }
-#line 1539 "chapters/03-vmm.nw"
+#line 1543 "chapters/03-vmm.nw"
 KTEST(vmm_remap_flushes_the_tlb)
 {
     phys_addr_t a = pmm_alloc_page(), b = pmm_alloc_page();
@@ -66,7 +66,7 @@ KTEST(vmm_remap_flushes_the_tlb)
     pmm_free_page(a);
     pmm_free_page(b);
 }
-#line 1556 "chapters/03-vmm.nw"
+#line 1560 "chapters/03-vmm.nw"
 /* Probe ADDR for reading or writing; check a page fault with error ERR. */
 static void
 expect_fault(uintptr_t addr, bool write, uint32_t err)
@@ -87,7 +87,7 @@ KTEST(vmm_faults_are_caught_and_decoded)
     expect_fault((uintptr_t)stack_guard + 0x40, true, PF_WRITE);    /* stack guard */
     expect_fault(HEAP_VIRTUAL_START + HEAP_VIRTUAL_MAX - 0x10, false, 0);   /* heap guard */
 }
-#line 1579 "chapters/03-vmm.nw"
+#line 1583 "chapters/03-vmm.nw"
 KTEST(vmm_heap_grows_and_gives_back)
 {
     heap_trim();
@@ -110,7 +110,7 @@ KTEST(vmm_heap_grows_and_gives_back)
     heap_trim();
     KCHECK_EQ(pmm_free_frames(), frames);       /* no frame lost */
 }
-#line 1610 "chapters/03-vmm.nw"
+#line 1614 "chapters/03-vmm.nw"
 KTEST(vmm_growth_without_frames_fails_cleanly)
 {
     heap_trim();
@@ -137,7 +137,7 @@ KTEST(vmm_growth_without_frames_fails_cleanly)
     }
     KCHECK_EQ(pmm_free_frames(), before);
 }
-#line 1643 "chapters/03-vmm.nw"
+#line 1647 "chapters/03-vmm.nw"
 KTEST(vmm_showmappings_prints_runs)
 {
     static char out[8192];

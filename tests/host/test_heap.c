@@ -240,6 +240,30 @@ test_write_after_free_is_reported(void **state)
     assert_pristine();
 }
 
+/* krealloc that grows into a free neighbour re-poisons only what held data:
+ * a write into the neighbour after it was freed, beyond what the growth
+ * takes, stays visible and is reported when those bytes are reused. */
+static void
+test_write_after_free_survives_realloc(void **state)
+{
+    char *a = kmalloc(64);
+    char *b = kmalloc(1000);
+    kfree(b);                                       /* merges with the rest of the heap */
+    b[900] = 1;                                     /* the use-after-free write */
+    assert_ptr_equal(krealloc(a, 128), a);          /* grows into b, gives the rest back */
+    assert_int_equal(heap_last_error(), MEM_SUCCESS);
+    assert_int_equal(heap_check(), MEM_CORRUPT);
+    char *c = kmalloc(1000);
+    assert_non_null(c);
+    assert_ptr_not_equal(c, b + 64);                /* the tail, damaged, is fenced off */
+    assert_int_equal(heap_last_error(), MEM_CORRUPT);
+    assert_non_null(strstr(output, "written after it was freed"));
+    kfree(c);
+    kfree(a);
+    assert_int_equal(heap_unfence(b + 64), MEM_SUCCESS);
+    assert_pristine();
+}
+
 static void
 test_realloc_keeps_contents(void **state)
 {
@@ -343,7 +367,7 @@ patterns(unsigned char *buf, unsigned char *src, size_t n)
 /* The kernel's memset, memcpy and memmove (kstring.c; renamed k* here) at
  * every alignment of destination and source and every length up to 80,
  * against byte loops: the bytes in range change, no byte outside does.
- * The fill byte 0xA5 is >= 0x80, the seed's undefined shift (UBSan). */
+ * The fill byte 0xA5 is >= 0x80, the design's undefined shift (UBSan). */
 static void
 test_string_functions_at_every_alignment(void **state)
 {
@@ -397,6 +421,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_overflow_into_next_header, setup, teardown),
         cmocka_unit_test_setup_teardown(test_one_byte_overrun_caught_at_kfree, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_after_free_is_reported, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_write_after_free_survives_realloc, setup, teardown),
         cmocka_unit_test_setup_teardown(test_statistics_of_a_4_gib_heap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_realloc_keeps_contents, setup, teardown),
         cmocka_unit_test_setup_teardown(test_randomized_against_a_model, setup, teardown),

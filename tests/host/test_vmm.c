@@ -460,7 +460,7 @@ test_write_to_a_read_only_page_faults(void **state)
     assert_int_equal(peek(f + 8), 0x600DF00D);
     assert_int_equal(read_va(TEST_VA + 8), 0x600DF00D);
     assert_true(read_cr0() & CR0_WP);
-    write_cr0(read_cr0() & ~CR0_WP);                    /* what the seed forgot */
+    write_cr0(read_cr0() & ~CR0_WP);                    /* what the design forgot */
     assert_true(sim_write(TEST_VA + 8, 0xBAD));
     assert_int_equal(peek(f + 8), 0xBAD);
 }

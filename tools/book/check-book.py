@@ -21,7 +21,8 @@ The HTML (build/html/, one page per chapter):
   with previous/next links and a link to the table of contents;
 * the same numbering as the PDF;
 * every link between pages (page.html#id) and inside a page resolves;
-  every chunk reference inside code is a link;
+  every chunk reference and every indexed identifier inside code is a
+  link (to the chunk that defines it);
 * each chapter N >= 1 has its own stage's boot panel;
 * every figure has an alt text and its content as text (a list);
 * the search index exists, finds a known identifier (node + minisearch),
@@ -152,9 +153,35 @@ for i, fill in enumerate(fills[:-1]):
     if fill < 0.5 and not starts_chapter and i > 1:
         half_blank.append(f"p. {i + 1} ({fill:.0%})")
 check("pdf-no-half-blank-pages", not half_blank, " ".join(half_blank[:6]) or f"{len(fills)} pages")
-floats = re.findall(r"\\begin\{figure\}(\[[^]]*\])?", tex)
-check("pdf-figures-stay-in-the-text", "\\floatplacement{figure}{H}" in tex and all(f in ("", "[H]") for f in floats),
-      f"{len(floats)} figures placed where the text puts them")
+# Figures float forward over prose only (a \FloatBarrier before every chunk
+# and list): none may land on a page inside a chunk or a list that its
+# source precedes, i.e. after the page the chunk or list starts on and no
+# later than the page it ends on.
+order = [(m.start(), m.group(1)) for m in re.finditer(r"\\label\{(fig:[^}]+|chunk-\d+|list-\d+-b)\}", tex)]
+spans = []
+for pos, name in order:
+    if name.startswith("chunk-"):
+        n = name[6:]
+        spans.append((pos, name, page_of.get(name), page_of.get(f"cl-{n}-last")))
+    elif name.startswith("list-"):
+        k = name[5:-2]
+        spans.append((pos, name, page_of.get(name), page_of.get(f"list-{k}-e")))
+figs_at = [(pos, name, page_of.get(name)) for pos, name in order if name.startswith("fig:")]
+
+
+def num(p):
+    return int(p) if p and p.isdigit() else roman(p) if p else None
+
+
+inside = []
+for fpos, fig, fpage in figs_at:
+    for spos, span, first, last in spans:
+        if spos > fpos and num(first) is not None and num(last) is not None and num(first) < num(fpage) <= num(last):
+            inside.append(f"{fig} (p. {fpage}) inside {span} (pp. {first}-{last})")
+            break
+barriers = tex.count("\\FloatBarrier\n\\leavevmode\\vadjust pre{\\hypertarget{chunk-")
+check("pdf-figures-not-inside-chunks-or-lists", figs_at and all(p for _, _, p in figs_at) and not inside
+      and barriers >= len(nums) - 1, f"{len(figs_at)} figures, {len(spans)} chunks and lists; " + "; ".join(inside[:3]))
 prose_refs = len(re.findall(r"\\hyperlink\{chunk-\d+\}\{§\d+\}", tex))
 paged = len(re.findall(r"\\hyperlink\{chunk-(\d+)\}\{§\1\}\\pg\{chunk-\1\}", tex))
 check("pdf-chunk-references-give-the-page", prose_refs > 100 and paged == prose_refs,
@@ -206,6 +233,8 @@ check("html-links-resolve-across-pages", links > 1000 and not missing, f"{links}
 check("html-previous-next-and-contents-links", order and not nav_bad, " ".join(nav_bad[:5]))
 refs = sum(len(re.findall(r'class="chunkref" href="[^"]*#chunk-(\d+)"', t)) for t in docs.values())
 check("html-chunk-references-in-code-are-links", refs > 100, f"{refs} linked")
+idents = sum(len(re.findall(r'<a class="ident" href="[^"]*#chunk-\d+"', t)) for t in docs.values())
+check("html-identifiers-in-code-link-to-their-definitions", idents > 1000, f"{idents} linked")
 cross = sum(len(re.findall(r'href="(?!#)[^"]+\.html#(?:chunk|id)-', t)) for t in docs.values())
 check("html-chunk-and-identifier-links-cross-pages", cross > 100, f"{cross} links to another page")
 

@@ -61,8 +61,9 @@ EXAMPLES = {
     0xA0000: "the VGA hole (the firmware's map omits 0xA0000-0xEFFFF)", 0xEFFFF: "the same hole's end",
     0xC0000: "v86's second memory range starts there (chapter 2)",
     0x300000: "where the design's frame stack was placed (chapter 2 shows why not)",
+    0x136000: "0x100136000 cut to 32 bits (the monitor's number parser, appendix A)",
 }
-assert EXAMPLES and 0xC0101234 - 0xC0000000 == 0x00101234 and 0x00101234 & ~0xFFF == 0x00101000
+assert EXAMPLES and 0x100136000 & 0xFFFFFFFF == 0x136000 and 0xC0101234 - 0xC0000000 == 0x00101234 and 0x00101234 & ~0xFFF == 0x00101000
 literals |= set(EXAMPLES)
 
 HEX = re.compile(r"(?<![\w{])0x([0-9A-Fa-f]{5,9})\b")

@@ -10,6 +10,7 @@ This pass
   after pandoc's syntax highlighting the "§N" may be split across <span>s,
   so "§" followed (possibly across span boundaries) by digits inside <pre>
   blocks gets the number wrapped in a link to the chunk;
+* links every identifier in code to the chunk that defines it;
 * gives every figure its content as text (a list under the drawing, from
   the figure's source), the text alternative of the drawing;
 * makes code blocks and tables (which scroll sideways on a phone)
@@ -41,6 +42,39 @@ def link_refs(pre):
 
 
 text = re.sub(r"<pre[^>]*>.*?</pre>", link_refs, text, flags=re.S)
+
+# Identifiers in code link to the chunk that defines them (the first
+# definition in the index of identifiers), as noweb's HTML back end does;
+# a name that the index lists twice (two unrelated static functions) is
+# not linked.  Comments, strings and existing links are left alone.
+DEFINED = {}
+for name, qualified, chunk in re.findall(r'<li><span id="id-[^"]+"><code>([^<]+)</code>( \([^)]*\))?</span>: defined in <a href="#(chunk-\d+)"', text):
+    name = html.unescape(name)
+    DEFINED[name] = None if qualified or name in DEFINED else chunk
+WORD = re.compile(r"(?<![&#\w])([A-Za-z_]\w*)")
+
+
+def link_idents(pre):
+    out, stack = [], []
+    for tok in re.split(r"(<[^>]+>)", pre.group(0)):
+        if tok.startswith("</"):
+            if stack:
+                stack.pop()
+            out.append(tok)
+        elif tok.startswith("<"):
+            if not tok.endswith("/>"):
+                skip = tok.startswith("<a") or re.search(r'class="(co|st|ch|do|an|cv|in|al|er|wa)"', tok)
+                stack.append(bool(skip))
+            out.append(tok)
+        elif any(stack):
+            out.append(tok)
+        else:
+            out.append(WORD.sub(lambda m: f'<a class="ident" href="#{DEFINED[m.group(1)]}">{m.group(1)}</a>'
+                                if DEFINED.get(m.group(1)) else m.group(1), tok))
+    return "".join(out)
+
+
+text = re.sub(r'<pre class="sourceCode[^"]*"[^>]*>.*?</pre>', link_idents, text, flags=re.S)
 # Code and tables scroll sideways on narrow screens: a reader without a
 # mouse must be able to focus them to scroll them (axe: scrollable-region-focusable).
 text = re.sub(r"<(pre|table)\b(?![^>]*tabindex)", r'<\1 tabindex="0"', text)
@@ -222,7 +256,8 @@ for i, p in enumerate(pages):
 
 # The search's documents.
 def plain(fragment):
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
+    return re.sub(r"\s+([),.;:])", r"\1", text)
 
 
 docs = []

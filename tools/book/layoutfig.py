@@ -105,12 +105,10 @@ def physical(F, n):
     boxes.append((low_top, 0x100000, "BIOS area, VGA text at 0xB8000, ROMs", GREY))
     code_end = (etext + 0xFFF) & ~0xFFF
     boxes.append((ks, code_end, f"kernel code (_etext {h(etext)})", KERNEL))
-    if n == 3:
-        guard = F("stage3.stack_guard_phys")
-        boxes.append((code_end, guard, "kernel read-only data, data", KERNEL))
-        boxes.append((guard, sb, "the stack guard's frame (unmapped)", GUARD))
-    else:
-        boxes.append((code_end, sb, "kernel read-only data and data", KERNEL))
+    guard = F(f"stage{n}.stack_guard_phys")
+    boxes.append((code_end, guard, "kernel read-only data, data", KERNEL))
+    boxes.append((guard, sb, "the stack guard's frame (unmapped)" if n == 3 else
+                  f"the stack's guard, {kib(sb - guard)} (a checked pattern)", GUARD))
     boxes.append((sb, st, f"kernel stack, {kib(st - sb)}", KERNEL))
     if st < ke:
         boxes.append((st, ke, "kernel .bss", KERNEL))

@@ -10,6 +10,10 @@
   on which page each of them landed: the header must share a page with
   the first line, the last line with the one before and with the "Used in"
   line (nw2md labels the header chunk-N and that line chunk-N-note).
+* A \\FloatBarrier before every chunk and every list: figures float
+  forward over prose only (book/header.tex); labels where each list
+  begins and ends let check-book.py check that no figure landed inside a
+  chunk or a list.
 * A chunk reference inside code ("⟨name⟩ §12") gets its page, like those in
   prose (nw2md writes \\pg there; code blocks are highlighted by pandoc, so
   the page is added here).
@@ -31,6 +35,25 @@ def pages(block):
 
 
 text = re.sub(r"\\begin\{Highlighting\}.*?\\end\{Highlighting\}", pages, text, flags=re.S)
+
+# A figure floats only forward over prose: a barrier before each chunk and
+# each list (header.tex).
+text = re.sub(r"^(\\leavevmode\\vadjust pre\{\\hypertarget\{chunk-\d+\}|\\begin\{(?:itemize|enumerate|description)\})",
+              r"\\FloatBarrier\n\1", text, flags=re.M)
+# Labels where each top-level list begins and ends, for check-book.py.
+out, depth, k = [], 0, 0
+for tok in re.split(r"(\\begin\{(?:itemize|enumerate|description)\}|\\end\{(?:itemize|enumerate|description)\})", text):
+    if tok.startswith("\\begin{"):
+        if depth == 0:
+            k += 1
+            tok = f"\\label{{list-{k}-b}}" + tok
+        depth += 1
+    elif tok.startswith("\\end{"):
+        depth -= 1
+        if depth == 0:
+            tok = tok + f"\\label{{list-{k}-e}}"
+    out.append(tok)
+text = "".join(out)
 
 
 def mark_lines(m):
