@@ -131,7 +131,7 @@ help:           ## list every target
 	@awk 'BEGIN { FS = ":.*## " } \
 	     /^##@/ { printf "\n%s\n", substr($$0, 5) } \
 	     /^[a-zA-Z0-9%_.-]+:.*## / { gsub(/%/, "N", $$1); printf "  %-22s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
-	@echo; echo "  Stages present: $(STAGES).  Variables: MEM=$(strip $(MEM)) BUG=<id> TIMEOUT=$(strip $(TIMEOUT)) CC LD NASM QEMU"
+	@echo; echo "  Stages present: $(STAGES).  Variables: MEM=$(strip $(MEM)) BUG=<id> TIMEOUT=$(strip $(TIMEOUT)) ONLY LOADERS MAXMEM TOOLCHAIN=llvm JOBS CC LD NASM QEMU LIBGCC"
 
 chapter-%: deps-boot build/chapter-%/sarrus.iso   ## boot stage N from a GRUB ISO (serial console here; Ctrl-A X quits)
 	@echo "Booting stage $* from GRUB (memory $(strip $(MEM))). Ctrl-A X quits QEMU."

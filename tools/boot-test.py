@@ -69,7 +69,7 @@ QEMU = os.environ.get("QEMU", "qemu-system-i386")
 QEMU_COMMON = ["-M", "pc", "-display", "none", "-no-reboot", "-nic", "none",
                "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
 EXIT_PASS, EXIT_FAIL = 33, 35
-KTEST_LINE = re.compile(r"^ktest: (\S+) \.\.\. (ok|FAILED)\s*$")
+KTEST_LINE = re.compile(r"^ktest: (\S+) \.\.\. (ok|FAILED)(?:\s.*)?$")
 KTEST_SUMMARY = re.compile(r"^ktest: (\d+) tests, (\d+) failures\s*$")
 MODULE_SUM = re.compile(r"^\s*module (\d+): .*checksum (0x[0-9a-fA-F]+)")
 CMDLINE_ECHO = re.compile(r"^command line: (.*)$")

@@ -4,8 +4,8 @@
 # printed is "N passed, N failed", and the exit status is non-zero if any
 # check failed.  A step that breaks keeps the others running.
 #
-# The steps run in parallel on a pool of $JOBS job slots (default: the
-# number of CPUs): first the tangle checks and every stage's build, then
+# The steps run in parallel on a pool of $JOBS job slots (default: one
+# more than the number of CPUs): first the tangle checks and every stage's build, then
 # the rest, the longest first.  A step's output is printed in one block
 # when it ends ("=== name" ... "--- name: ok (12.3 s)"), and a line
 # "... started: name" when it starts.  The slots are tokens in a FIFO
@@ -16,7 +16,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 export RESULTS=${RESULTS:-build/results.txt}
 mkdir -p build && : > "$RESULTS"
-JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
+# (One slot more than the CPUs: some steps spend part of their time waiting.)
+JOBS=${JOBS:-$(( $(nproc 2>/dev/null || echo 2) + 1 ))}
 export JOBS
 start=$EPOCHREALTIME
 steps=build/steps
@@ -80,8 +81,8 @@ run_jobs() {
             RESULTS=$steps/$k.results
             : > "$RESULTS"
             eval "${queue_cmds[$i]}" > "$steps/$k.log" 2>&1 < /dev/null
+            touch "$steps/$k.done"             # (before the slot goes back: printed in order)
             printf '%s' "$tok" >&"$JS"
-            touch "$steps/$k.done"
         ) &
     done
     njobs=$((njobs + ${#queue_cmds[@]}))
@@ -104,7 +105,7 @@ build_stage() {     # build_stage N [llvm]
         make -s -j"$JOBS" build-$n ${tc:+TOOLCHAIN=$tc}
 }
 job "tangle checks" tangle_checks
-job "node modules" make -s node_modules/v86/package.json
+job "node modules" step "v86 from npm (node_modules/, for the v86 runs)" make -s node_modules/v86/package.json
 for n in "$@"; do
     job "stage $n: build" build_stage "$n"
     job "stage $n: build with clang and lld" build_stage "$n" llvm

@@ -461,7 +461,7 @@ slab_check_failed(const kmem_cache_t *c, const struct slab *s, const char *why)
 static int
 check_cache(kmem_cache_t *c)
 {
-    uint32_t slabs = 0, live = 0, with_free = 0;
+    uint32_t slabs = 0, with_free = 0;
     struct slab *prev = NULL;
     for (struct slab *s = c->all; s; prev = s, s = s->next) {
         if (s->cache != c || s->prev != prev || slabs > c->slabs)
@@ -475,7 +475,7 @@ check_cache(kmem_cache_t *c)
             if (free >= c->objects || off >= c->offset || i * c->stride != off ||
                 (s->map[i / 32] >> (i % 32)) & 1)
                 return slab_check_failed(c, s, "the free list is corrupt");
-#line 1233 "chapters/04-slab.nw"
+#line 1232 "chapters/04-slab.nw"
             #ifdef HEAP_DEBUG
             if (c->poison)
                 for (size_t b = sizeof(void *); b < c->stride; b++)
@@ -492,7 +492,6 @@ check_cache(kmem_cache_t *c)
             if (slab_table[(s->mem - slab_area.base) / PAGE_SIZE + p] != s)
                 return slab_check_failed(c, s, "the page table of slabs disagrees");
         slabs++;
-        live += bits;
         with_free += free > 0;
     }
     uint32_t stacked = 0;
@@ -522,7 +521,7 @@ slab_check(void)
         return slab_check_failed(&cache_cache, NULL, "pages mapped and pages in slabs differ");
     return MEM_SUCCESS;
 }
-#line 1263 "chapters/04-slab.nw"
+#line 1262 "chapters/04-slab.nw"
 void
 slab_cache_stats(const kmem_cache_t *c, struct slab_stats *st)
 {
@@ -560,7 +559,7 @@ slab_pages(void)
 {
     return sl.mapped;
 }
-#line 1306 "chapters/04-slab.nw"
+#line 1305 "chapters/04-slab.nw"
 void
 slab_picture(const kmem_cache_t *c)
 {

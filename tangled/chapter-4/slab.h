@@ -68,7 +68,7 @@ kmem_cache_t *slab_cache_of(void *p, const char *who, const char *file, int line
 void kmalloc_init(uintptr_t slab_base, size_t slab_size);
 /* The cache that serves SIZE bytes, or NULL if the heap does. */
 kmem_cache_t *kmalloc_cache(size_t size);
-#line 1245 "chapters/04-slab.nw"
+#line 1244 "chapters/04-slab.nw"
 struct slab_stats {
     uint32_t slabs, partial, full, empty;   /* slabs, and on each list */
     uint32_t objects, live;                 /* objects in the slabs, allocated */

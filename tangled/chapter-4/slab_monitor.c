@@ -1,9 +1,9 @@
-#line 1336 "chapters/04-slab.nw"
+#line 1335 "chapters/04-slab.nw"
 /* slab_monitor.c: monitor commands for the slab caches. */
 #include "monitor.h"
 #include "slab.h"
 
-#line 1344 "chapters/04-slab.nw"
+#line 1343 "chapters/04-slab.nw"
 MONITOR_COMMAND(slabinfo, "the slab caches: objects, slabs, bytes used and wasted")(int argc, char **argv)
 {
     kprintf("cache          size obj/slab pages  slabs p/f/e   objects/active  KiB  used  wasted\n");

@@ -1,11 +1,11 @@
-#line 1440 "chapters/04-slab.nw"
+#line 1439 "chapters/04-slab.nw"
 /* slab_test.c: in-kernel tests of the slab caches and the routed kmalloc. */
 #include "ktest.h"
 #include "slab.h"
 #include "pmm.h"
 #include "kstring.h"
 
-#line 1451 "chapters/04-slab.nw"
+#line 1450 "chapters/04-slab.nw"
 static char output[512];
 
 static bool
@@ -25,7 +25,7 @@ in_slabs(const void *p)
 {
     return (uintptr_t)p - SLAB_VIRTUAL_START < SLAB_VIRTUAL_SIZE;
 }
-#line 1477 "chapters/04-slab.nw"
+#line 1476 "chapters/04-slab.nw"
 KTEST(slab_kmalloc_routes_by_size)
 {
     for (size_t n = 1; n <= 2048; n += n < 64 ? 1 : 37) {
@@ -46,7 +46,7 @@ KTEST(slab_kmalloc_routes_by_size)
     KCHECK(kmalloc(0) == NULL && heap_last_error() == MEM_SUCCESS);
     KCHECK_EQ(slab_check(), MEM_SUCCESS);
 }
-#line 1504 "chapters/04-slab.nw"
+#line 1503 "chapters/04-slab.nw"
 static int constructed;
 
 static void
@@ -85,7 +85,7 @@ KTEST(slab_cache_create_alloc_free_destroy)
     slab_shrink_all();
     KCHECK_EQ(pmm_free_frames(), frames);
 }
-#line 1545 "chapters/04-slab.nw"
+#line 1544 "chapters/04-slab.nw"
 KTEST(slab_empty_slabs_go_back_to_the_frame_allocator)
 {
     slab_shrink_all();
@@ -105,7 +105,7 @@ KTEST(slab_empty_slabs_go_back_to_the_frame_allocator)
     KCHECK_EQ(slab_pages(), pages);
     KCHECK_EQ(pmm_free_frames(), frames);
 }
-#line 1570 "chapters/04-slab.nw"
+#line 1569 "chapters/04-slab.nw"
 KTEST(slab_detects_double_free_and_bad_pointers)
 {
     char *p = kmalloc(48), *q = kmalloc(48);
@@ -125,7 +125,7 @@ KTEST(slab_detects_double_free_and_bad_pointers)
     KCHECK_EQ(heap_last_error(), MEM_SUCCESS);
     KCHECK_EQ(slab_check(), MEM_SUCCESS);
 }
-#line 1592 "chapters/04-slab.nw"
+#line 1591 "chapters/04-slab.nw"
 KTEST(slab_kmem_cache_free_checks_the_cache)
 {
     kmem_cache_t *a = kmem_cache_create("test-a", 24, 0, NULL);
@@ -142,7 +142,7 @@ KTEST(slab_kmem_cache_free_checks_the_cache)
     KCHECK_EQ(kmem_cache_destroy(b), MEM_SUCCESS);
     KCHECK_EQ(slab_check(), MEM_SUCCESS);
 }
-#line 1616 "chapters/04-slab.nw"
+#line 1615 "chapters/04-slab.nw"
 KTEST(slab_detects_write_after_free)
 {
     char *p = kmalloc(100);
@@ -161,7 +161,7 @@ KTEST(slab_detects_write_after_free)
     kfree(q);
     KCHECK_EQ(slab_check(), MEM_SUCCESS);
 }
-#line 1641 "chapters/04-slab.nw"
+#line 1640 "chapters/04-slab.nw"
 KTEST(slab_survives_a_corrupt_free_list)
 {
     kmem_cache_t *c = kmem_cache_create("test-link", 32, 0, NULL);
@@ -180,7 +180,7 @@ KTEST(slab_survives_a_corrupt_free_list)
     KCHECK_EQ(slab_check(), MEM_SUCCESS);
     KCHECK_EQ(kmem_cache_destroy(c), MEM_INVALID);  /* the lost objects count as live */
 }
-#line 1665 "chapters/04-slab.nw"
+#line 1664 "chapters/04-slab.nw"
 KTEST(slab_krealloc_and_kcalloc)
 {
     char *p = kmalloc(24);
@@ -202,7 +202,7 @@ KTEST(slab_krealloc_and_kcalloc)
     KCHECK(kcalloc((size_t)1 << 20, (size_t)1 << 20) == NULL && heap_last_error() == MEM_INVALID);
     KCHECK_EQ(slab_check(), MEM_SUCCESS);
 }
-#line 1692 "chapters/04-slab.nw"
+#line 1691 "chapters/04-slab.nw"
 KTEST(slab_growth_without_frames_fails_cleanly)
 {
     kmem_cache_t *c = kmem_cache_create("test-oom", 1000, 0, NULL);
@@ -229,7 +229,7 @@ KTEST(slab_growth_without_frames_fails_cleanly)
     KCHECK_EQ(kmem_cache_destroy(c), MEM_SUCCESS);
     KCHECK_EQ(slab_check(), MEM_SUCCESS);
 }
-#line 1724 "chapters/04-slab.nw"
+#line 1723 "chapters/04-slab.nw"
 KTEST(slab_statistics_are_exact)
 {
     kmem_cache_t *c = kmem_cache_create("test-stats", 200, 0, NULL);
