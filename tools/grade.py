@@ -744,8 +744,13 @@ def check(timeout):
     for phase in phases:
         if phase == "solution":
             for e in ids:
-                apply_patch(os.path.join(ROOT, "exercises", "solutions", e + ".patch"),
-                            os.path.join(tree, "exercises", e, "src"))
+                try:
+                    apply_patch(os.path.join(ROOT, "exercises", "solutions", e + ".patch"),
+                                os.path.join(tree, "exercises", e, "src"))
+                except subprocess.CalledProcessError:
+                    # One stale solution patch is one failure, not the end of the check.
+                    ok &= record(False, f"grade/{e}/solution: exercises/solutions/{e}.patch applies",
+                                 "it does not apply to the starting point: re-make it (exercises/FORMAT.md)")
         p = subprocess.run(["make", "-s", "--no-print-directory", "grade", f"TIMEOUT={int(timeout)}"],
                            cwd=tree, capture_output=True, text=True, env={**os.environ, "RESULTS": ""})
         log = os.path.join(ROOT, "build", "grade-check", phase.replace(" ", "-") + ".log")
