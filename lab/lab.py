@@ -114,6 +114,14 @@ def gnuplot(script):
     subprocess.run(["gnuplot"], input=script, text=True, check=True)
 
 
+def describe(out, lines):
+    """The figure's content as text, one item a line (build/figures/NAME.txt):
+    the HTML edition shows it beside the drawing as its text alternative."""
+    os.makedirs("build/figures", exist_ok=True)
+    with open(os.path.join("build/figures", os.path.basename(out)[:-len(".svg")] + ".txt"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
 def plot(a):
     style = ('set terminal svg size 640,400 font "sans,12" background rgb "white"\n'
              f'set output "{a.out}"\nset key outside right top\nset grid\n')
@@ -136,12 +144,19 @@ def plot(a):
                 'set yrange [0.001:1000]\nset format y "%g"\nset key below\n'
                 f"plot {plots}\n")
         os.remove(tmp)
+        describe(a.out, [f"{t}, {NAMES[al]}: {facts[f'{t}_{al}_mops']} million calls per second, "
+                         f"utilization {facts[f'{t}_{al}_util']}"
+                         for t in traces for al in allocs if f"{t}_{al}_mops" in facts])
     else:
         head = open(a.data).read().split("\n")[1].split()[3:]
         plots = ['"{0}" using 1:2 with lines lw 2 dt 2 title "live bytes"'.format(a.data)]
         plots += [f'"{a.data}" using 1:{i + 3} with lines lw 2 title "{NAMES.get(n, n)}"' for i, n in enumerate(head)]
         gnuplot(style + f'set xlabel "calls of the {CURVE_TRACE} trace"\nset ylabel "KiB"\n'
                 'set key inside right bottom\nset yrange [0:*]\n' f"plot {', '.join(plots)}\n")
+        rows = [l.split() for l in open(a.data) if l.strip() and not l.startswith("#")]
+        describe(a.out, [f"at the end of the {CURVE_TRACE} trace ({rows[-1][0]} calls): live bytes {rows[-1][1]} KiB"]
+                 + [f"{NAMES.get(n, n)}: peak footprint {max(float(r[i + 2]) for r in rows):.0f} KiB"
+                    for i, n in enumerate(head)])
 
 
 ap = argparse.ArgumentParser()
