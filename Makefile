@@ -234,7 +234,7 @@ define host_program
 $(2)_DIR  ?= tangled/chapter-$$($(2)_STAGE)
 $(2)_FILES = $$(foreach s,$$($(2)_SRCS),$$(if $$(findstring /,$$(s)),$$(s),$$($(2)_DIR)/$$(s))) tests/host/host_shim.c
 # (every tangled file of the stage is a prerequisite: a test may #include a .c)
-$$(HOSTBUILD)/$(1)/$(2): $$($(2)_FILES) $$(wildcard tests/host/*.h) $$(wildcard $$($(2)_DIR)/*)
+$$(HOSTBUILD)/$(1)/$(2): $$($(2)_FILES) $$(wildcard tests/host/*.h bench/*.h) $$(wildcard $$($(2)_DIR)/*)
 	@mkdir -p $$(@D)
 	$$(HOSTCC) $$(if $$(filter bench,$(1)),$$(BENCH_CFLAGS),$$(HOST_CFLAGS) -fsanitize=$$(or $$($(2)_SANITIZE),address,undefined)) $$($(2)_CFLAGS) \
 	  -Itests/host -I$$($(2)_DIR) -include host_shim.h \

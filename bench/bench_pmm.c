@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "bench.h"
 #include <sys/mman.h>
 #include "pmm.h"
 #include "kheap.h"
@@ -37,14 +38,6 @@ extern uint8_t *host_ram;
 #define BATCH   65536u                  /* frames in the batch pattern (256 MiB) */
 
 static uint8_t *ram;                    /* the simulated RAM of the four structures */
-
-static double
-now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec + t.tv_nsec * 1e-9;
-}
 
 static uint32_t *
 frame_word(uint32_t f)
@@ -268,14 +261,6 @@ static uint32_t held[BATCH];
 /* A cheap random number (xorshift32), so that the churn measures the
  * allocator and not rand(). */
 static uint32_t seed = 7;
-static uint32_t
-next_random(void)
-{
-    seed ^= seed << 13;
-    seed ^= seed >> 17;
-    seed ^= seed << 5;
-    return seed;
-}
 
 /* Churn: hold CHURN_HELD frames, then free a random one and allocate one,
  * PAIRS times.  ns per free + alloc. */
@@ -287,7 +272,7 @@ churn(uint32_t (*alloc)(void), int (*release)(uint32_t), long pairs)
     seed = 7;
     double t = now();
     for (long i = 0; i < pairs; i++) {
-        uint32_t k = next_random() % CHURN_HELD;
+        uint32_t k = xorshift32(&seed) % CHURN_HELD;
         release(held[k]);
         held[k] = alloc();
     }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "bench.h"
 #include "pmm.h"
 
 #ifdef HEAP_DEBUG
@@ -20,23 +21,7 @@
 
 extern uint8_t *host_ram;
 
-static double
-now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec + t.tv_nsec * 1e-9;
-}
-
 static uint32_t rng = 0x9E3779B9u;
-static inline uint32_t
-next(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 17;
-    rng ^= rng << 5;
-    return rng;
-}
 
 /* The baseline: one bit per frame, the scan starting at a moving hint. */
 #define RAM_MIB 60u                              /* frames in [1 MiB, 61 MiB): all poisoned */
@@ -80,7 +65,7 @@ measure(uint32_t (*alloc)(void), int (*release)(uint32_t), long pairs)
         held[i] = alloc();
     double t = now();
     for (long i = 0; i < pairs; i++) {
-        uint32_t k = next() % HELD;
+        uint32_t k = xorshift32(&rng) % HELD;
         release(held[k]);
         held[k] = alloc();
     }

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "bench.h"
 #include <fcntl.h>
 #include <unistd.h>
 #include "slab.h"
@@ -30,23 +31,7 @@
 #define TUNABLES "glibc.malloc.trim_threshold=1073741824:glibc.malloc.mmap_threshold=33554432:" \
                  "glibc.malloc.top_pad=268435456"
 
-static double
-now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec + t.tv_nsec * 1e-9;
-}
-
 static uint32_t rng;
-static inline uint32_t
-next(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 17;
-    rng ^= rng << 5;
-    return rng;
-}
 
 static void **kblocks, **gblocks, **fblocks;
 
@@ -73,7 +58,7 @@ quiet_init(void)
     {                                                                   \
         double t = now();                                               \
         for (uint32_t s = 0; s < steps; s++) {                          \
-            uint32_t i = (uint32_t)(((uint64_t)next() * live) >> 32);   \
+            uint32_t i = (uint32_t)(((uint64_t)xorshift32(&rng) * live) >> 32);   \
             FREE(b[i]);                                                 \
             b[i] = ALLOC(size);                                         \
             *(volatile char *)b[i] = 1;                                 \

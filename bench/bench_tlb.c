@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "bench.h"
 #include <sys/mman.h>
 
 #define LINES   4096u
@@ -28,23 +29,7 @@
 #define HUGE    (2u << 20)
 #define LOADS   (20u * 1000 * 1000)
 
-static double
-now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec + t.tv_nsec * 1e-9;
-}
-
 static uint32_t seed = 12345;
-static uint32_t
-next_random(void)
-{
-    seed ^= seed << 13;
-    seed ^= seed >> 17;
-    seed ^= seed << 5;
-    return seed;
-}
 
 /* Link the lines at ADDR[0..LINES) into one random cycle; ns per load. */
 static double
@@ -55,7 +40,7 @@ chase(char **addr)
         order[i] = i;
     seed = 12345;
     for (uint32_t i = LINES - 1; i > 0; i--) {
-        uint32_t j = next_random() % (i + 1), x = order[i];
+        uint32_t j = xorshift32(&seed) % (i + 1), x = order[i];
         order[i] = order[j];
         order[j] = x;
     }
