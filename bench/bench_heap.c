@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "bench.h"
 #include "kheap.h"
 #include "kstring.h"
 /* heap.mk renames the kernel's functions (memcpy -> kmemcpy, ...) in every
@@ -23,14 +24,6 @@ int strcmp(const char *, const char *);
 
 #define REGION (32u << 20)
 static _Alignas(16) uint8_t region[REGION];
-
-static double
-now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec + t.tv_nsec * 1e-9;
-}
 
 /* One allocator under test: the kernel heap or glibc. */
 struct allocator {

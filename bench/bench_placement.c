@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "bench.h"
 
 #define ALIGN  8u
 #define PAGE   4096u
@@ -331,14 +332,6 @@ struct result {
     double utilization, search, mops, holes;
     size_t peak_live, peak_size;
 };
-
-static double
-now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec + t.tv_nsec * 1e-9;
-}
 
 static struct result
 measure(size_t w, enum policy p)

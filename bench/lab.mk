@@ -11,7 +11,7 @@ LAB_SHIM    := tests/host/host_shim.c
 # Each allocator: a replayer program build/lab/replay-NAME.
 LAB_ALLOCATORS := firstfit bestfit glibc
 
-build/lab/replay-firstfit: lab/replay.c lab/alloc_heap.c lab/lab.h $(wildcard tangled/chapter-1/*)
+build/lab/replay-firstfit: lab/replay.c lab/alloc_heap.c lab/lab.h bench/bench.h $(wildcard tangled/chapter-1/*)
 	@mkdir -p $(@D)
 	$(HOSTCC) $(LAB_CFLAGS) -Ilab -Itests/host -Itangled/chapter-1 -include host_shim.h -o $@ \
 	  lab/replay.c lab/alloc_heap.c tangled/chapter-1/kheap.c tangled/chapter-1/kstring.c $(LAB_SHIM) -lz
@@ -24,7 +24,7 @@ build/lab/bestfit-src/.patched: exercises/ch1-best-fit/starter.patch exercises/s
 	@patch -s -p1 -d $(@D) < exercises/ch1-best-fit/starter.patch
 	@patch -s -p1 -d $(@D) < exercises/solutions/ch1-best-fit.patch
 	@touch $@
-build/lab/replay-bestfit: lab/replay.c lab/alloc_heap.c lab/lab.h build/lab/bestfit-src/.patched
+build/lab/replay-bestfit: lab/replay.c lab/alloc_heap.c lab/lab.h bench/bench.h build/lab/bestfit-src/.patched
 	$(HOSTCC) $(LAB_CFLAGS) -DBEST_FIT -Ilab -Itests/host -Ibuild/lab/bestfit-src -include host_shim.h -o $@ \
 	  lab/replay.c lab/alloc_heap.c build/lab/bestfit-src/kheap.c build/lab/bestfit-src/kstring.c $(LAB_SHIM) -lz
 
@@ -35,13 +35,13 @@ LAB_SLAB_HOST ?= tests/host/slab_host.c
 ifneq ($(wildcard $(LAB_STAGE4)/slab.c),)
 LAB_ALLOCATORS += slab
 endif
-build/lab/replay-slab: lab/replay.c lab/alloc_slab.c lab/lab.h $(wildcard $(LAB_STAGE4)/*) $(LAB_SLAB_HOST)
+build/lab/replay-slab: lab/replay.c lab/alloc_slab.c lab/lab.h bench/bench.h $(wildcard $(LAB_STAGE4)/*) $(LAB_SLAB_HOST)
 	@mkdir -p $(@D)
 	$(HOSTCC) $(LAB_CFLAGS) -Ilab -Itests/host -I$(dir $(LAB_SLAB_HOST)) -I$(LAB_STAGE4) -include host_shim.h -o $@ \
 	  lab/replay.c lab/alloc_slab.c $(wildcard $(addprefix $(LAB_STAGE4)/,slab.c kmalloc.c kheap.c kstring.c)) \
 	  $(LAB_SLAB_HOST) $(LAB_SHIM) -lz
 
-build/lab/replay-glibc: lab/replay.c lab/alloc_glibc.c lab/lab.h
+build/lab/replay-glibc: lab/replay.c lab/alloc_glibc.c lab/lab.h bench/bench.h
 	@mkdir -p $(@D)
 	$(HOSTCC) -std=gnu11 -O2 -g -Wall -Wextra -Ilab -o $@ lab/replay.c lab/alloc_glibc.c -lz
 

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "../bench/bench.h"
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -35,14 +36,6 @@ static long ncalls;
 static uint32_t nslots;
 static void **block;            /* per slot: the block, or NULL */
 static uint32_t *size_of;       /* per slot: its size */
-
-static double
-now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec + t.tv_nsec * 1e-9;
-}
 
 /* The replayer's own memory comes from mmap, not malloc: with glibc as the
  * allocator under test, its arrays would otherwise sit in the same heap and

@@ -66,6 +66,13 @@ EXAMPLES = {
 assert EXAMPLES and 0x100136000 & 0xFFFFFFFF == 0x136000 and 0xC0101234 - 0xC0000000 == 0x00101234 and 0x00101234 & ~0xFFF == 0x00101000
 literals |= set(EXAMPLES)
 
+
+def unknown_hex(line):
+    """The hexadecimal numbers of LINE that are neither facts nor constants of the code."""
+    return [m.group(1) for m in HEX.finditer(line)
+            if int(m.group(1), 16) not in values and int(m.group(1), 16) not in literals]
+
+
 HEX = re.compile(r"(?<![\w{])0x([0-9A-Fa-f]{5,9})\b")
 APPROX = re.compile(r"(?:about|~|roughly|some|nearly|almost)\s*(\d+)\s*KiB")
 EXNUM = re.compile(r"\b[Ee]xercises? \d+(?:\.\d+)?\b")
@@ -85,11 +92,9 @@ for path in sorted(glob.glob("chapters/[0-9][0-9]-*.nw")):
             continue
         if in_serial:
             continue
-        for m in HEX.finditer(line):
-            v = int(m.group(1), 16)
-            if v not in values and v not in literals:
-                findings.append(f"{path}:{n}: 0x{m.group(1)} is neither a fact nor a constant of the code: "
-                                "write {{fact:KEY}} (see `python3 tools/book/facts.py --list`)")
+        for h in unknown_hex(line):
+            findings.append(f"{path}:{n}: 0x{h} is neither a fact nor a constant of the code: "
+                            "write {{fact:KEY}} (see `python3 tools/book/facts.py --list`)")
         for m in EXNUM.finditer(line):
             findings.append(f"{path}:{n}: \"{m.group(0)}\" names an exercise by a hand-written number: write @ex:ID")
         for m in APPROX.finditer(line):
@@ -100,11 +105,9 @@ for path in sorted(glob.glob("figures/*.fig")):
     for n, line in enumerate(open(path), 1):
         if line.lstrip().startswith("#"):
             continue
-        for m in HEX.finditer(line):
-            v = int(m.group(1), 16)
-            if v not in values and v not in literals:
-                findings.append(f"{path}:{n}: 0x{m.group(1)} is neither a fact nor a constant of the code: "
-                                "draw this figure from the build (tools/book/layoutfig.py)")
+        for h in unknown_hex(line):
+            findings.append(f"{path}:{n}: 0x{h} is neither a fact nor a constant of the code: "
+                            "draw this figure from the build (tools/book/layoutfig.py)")
 
 for f in findings:
     print(f)
