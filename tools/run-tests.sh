@@ -31,16 +31,28 @@ export SARRUS_JOBSERVER=$fifo
 
 record() { echo "$1 $2${3:+  $3}" >> "$RESULTS"; }
 
+# cpu_seconds VAR: set VAR to the CPU time (user + system) of this shell's
+# finished children.  (times must run in this shell: a subshell's children
+# are its own.)
+cpu_seconds() {
+    local f=$steps/times.$BASHPID
+    times > "$f"
+    printf -v "$1" '%s' "$(awk 'NR == 2 { split($0, f, /[ ms]+/); print f[1] * 60 + f[2] + f[3] * 60 + f[4] }' "$f")"
+    rm -f "$f"
+}
+
 # step NAME COMMAND...: run a step; if it fails without recording a
 # failure of its own, record one for it.
 step() {
     local name=$1; shift
     local before; before=$(grep -c '^FAIL' "$RESULTS")
     printf '\n=== %s\n' "$name"
-    local t0=$EPOCHREALTIME
+    local t0=$EPOCHREALTIME c0 c1; cpu_seconds c0
     "$@"; local rc=$?
-    printf -- '--- %s: %s (%.1f s)\n' "$name" "$([ $rc -eq 0 ] && echo ok || echo "FAILED, exit $rc")" \
-        "$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { print b - a }')"
+    cpu_seconds c1
+    printf -- '--- %s: %s (%.1f s, %.1f s CPU)\n' "$name" "$([ $rc -eq 0 ] && echo ok || echo "FAILED, exit $rc")" \
+        "$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { print b - a }')" \
+        "$(awk -v a="$c0" -v b="$c1" 'BEGIN { print b - a }')"
     if [ $rc -ne 0 ] && [ "$(grep -c '^FAIL' "$RESULTS")" -eq "$before" ]; then
         record FAIL "$name" "exit status $rc"
     fi
@@ -180,7 +192,8 @@ run_jobs
 
 elapsed=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%d", b - a }')
 echo
-echo "=== summary ($elapsed s, $JOBS job slots)"
+cpu_seconds cpu
+echo "=== summary ($elapsed s, $(printf '%.0f' "$cpu") s CPU, $JOBS job slots)"
 grep '^FAIL' "$RESULTS" | sed 's/^/  /'
 passed=$(grep -c '^PASS' "$RESULTS"); failed=$(grep -c '^FAIL' "$RESULTS")
 echo "$passed passed, $failed failed"
