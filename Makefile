@@ -57,14 +57,17 @@ QEMU_COMMON := -M pc -display none -no-reboot -nic none \
 # Files of stage N, in the order chapters/ROOTS lists them (= link order).
 stage_files = $(shell awk '$$1 !~ /^[#]/ && NF == 2 && $$1 <= $(1) { print $$2 }' chapters/ROOTS)
 
-# stage_rules NAME SRCDIR STAGE [CFLAGS] [FILES]: how to build build/NAME/
+# stage_rules NAME SRCDIR STAGE [CFLAGS] [FILES] [AS]: how to build build/NAME/
 # from SRCDIR (FILES: the files to build, by default those chapters/ROOTS lists).
+# AS: a copy of a stage's sources (a seeded bug, an exercise) is compiled as
+# if it were in folder AS, through tools/kcc.sh, which reuses the objects of
+# the files the copies have in common.
 define stage_rules
 $(1)_FILES := $$(if $(5),$(5),$$(call stage_files,$(3)))
 $(1)_OBJS  := $$(addprefix build/$(1)/obj/,$$(addsuffix .o,$$(basename $$(filter %.c %.asm,$$($(1)_FILES)))))
 build/$(1)/obj/%.o: $(2)/%.c $$(addprefix $(2)/,$$(filter %.h,$$($(1)_FILES))) build/$(1)/toolchain
 	@mkdir -p $$(@D)
-	$$(CC) $$(kcflags) $(4) -DKERNEL_STAGE=$(3) -I$(2) -c $$< -o $$@
+	$(if $(6),tools/kcc.sh $(2)=$(6) )$$(CC) $$(kcflags) $(4) -DKERNEL_STAGE=$(3) -I$(2) -c $$< -o $$@
 # (rewritten when CC, LD or the flags change, so that the objects are rebuilt)
 build/$(1)/toolchain: FORCE
 	@mkdir -p $$(@D)
@@ -106,7 +109,7 @@ ifneq ($(strip $(BUG)),)
 BUG_STAGE := $(shell sed -n '1s/^# stage \([0-9]\).*/\1/p' tests/bugs/$(strip $(BUG)).patch 2>/dev/null)
 $(if $(BUG_STAGE),,$(error BUG=$(BUG): no tests/bugs/$(BUG).patch starting with "# stage N"))
 # (A seeded bug may leave an unused function behind: warnings stay warnings.)
-$(eval $(call stage_rules,bug-$(strip $(BUG)),build/bug-$(strip $(BUG))/src,$(BUG_STAGE),-Wno-error))
+$(eval $(call stage_rules,bug-$(strip $(BUG)),build/bug-$(strip $(BUG))/src,$(BUG_STAGE),-Wno-error,,tangled/chapter-$(BUG_STAGE)))
 build/bug-$(strip $(BUG))/src/.patched: tests/bugs/$(strip $(BUG)).patch $(wildcard tangled/chapter-$(BUG_STAGE)/*)
 	@rm -rf $(@D) && mkdir -p $(@D) && cp tangled/chapter-$(BUG_STAGE)/* $(@D)/
 	@patch -s -p1 -d $(@D) < $< && touch $@
@@ -115,10 +118,11 @@ endif
 # Any directory of stage sources (an exercise being graded): EXSRC=DIR
 # EXSTAGE=N builds build/EXNAME/kernel.elf from every .c and .asm in DIR,
 # the stage's files first, in chapters/ROOTS order, then the others
-# (EXCFLAGS: more compiler flags; the grader names files as students know them).
+# (EXCFLAGS: more compiler flags; EXAS: the folder the kernel names its
+# files in, for the grader the exercise's src/, as students know them).
 ifneq ($(strip $(EXSRC)),)
 EX_EXTRA := $(sort $(filter-out $(call stage_files,$(EXSTAGE)),$(notdir $(wildcard $(EXSRC)/*.c $(EXSRC)/*.asm $(EXSRC)/*.h))))
-$(eval $(call stage_rules,$(EXNAME),$(EXSRC),$(EXSTAGE),$(EXCFLAGS),$(call stage_files,$(EXSTAGE)) $(EX_EXTRA)))
+$(eval $(call stage_rules,$(EXNAME),$(EXSRC),$(EXSTAGE),$(EXCFLAGS),$(call stage_files,$(EXSTAGE)) $(EX_EXTRA),$(or $(strip $(EXAS)),$(EXSRC))))
 # (the grader builds its kernels one at a time: each one's files compile in parallel)
 MAKEFLAGS += -j$(or $(JOBS),$(shell nproc 2>/dev/null),2)
 endif

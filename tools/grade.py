@@ -31,6 +31,7 @@ import concurrent.futures
 import datetime
 import functools
 import importlib.util
+import io
 import json
 import os
 import re
@@ -127,13 +128,16 @@ def apply_patch(patch, directory):
 
 
 _plain_done = False
+_once = threading.RLock()       # the sources made once per run, when exercises are graded side by side
 
 
 def plain_sources(stage):
     """build/plain/chapter-STAGE: the stage's files without #line, tangled
     afresh once per run (what starter patches apply to; `make ex-base`)."""
     global _plain_done
-    if not _plain_done:
+    with _once:
+        if _plain_done:
+            return os.path.join(ROOT, "build", "plain", f"chapter-{stage}")
         subprocess.run([sys.executable, os.path.join(ROOT, "tools", "tangle.py"), "--plain", "--out",
                         os.path.join(ROOT, "build", "plain"), "--stages", "1,2,3,4,5,6,7,8,9",
                         "--chapters", os.path.join(ROOT, "chapters")],
@@ -151,11 +155,16 @@ def make_start(ex, dest):
     apply_patch(os.path.join(EXDIR, ex, "starter.patch"), dest)
 
 
-@functools.lru_cache(maxsize=None)
+_started = set()
+
+
 def starting_point(ex):
     """A pristine starting point of EX, made once per run (build/grade/start/EX)."""
     dest = os.path.join(ROOT, "build", "grade", "start", ex)
-    make_start(ex, dest)
+    with _once:
+        if ex not in _started:
+            make_start(ex, dest)
+            _started.add(ex)
     return dest
 
 
@@ -221,9 +230,8 @@ def relabel(ex, line):
 def build(name, src, stage, ex=None):
     """Build SRC as build/NAME/kernel.elf; return (ok, compiler output).  With EX, the
     kernel's messages (__FILE__) name the files exercises/EX/src/FILE."""
-    flags = f"EXCFLAGS=-fmacro-prefix-map={src}/=exercises/{ex}/src/" if ex else "EXCFLAGS="
     p = subprocess.run(["make", "-s", "--no-print-directory", f"EXSRC={src}", f"EXSTAGE={stage}",
-                        f"EXNAME={name}", flags, f"build/{name}/kernel.elf"],
+                        f"EXNAME={name}", f"EXAS=exercises/{ex}/src" if ex else "EXAS=", f"build/{name}/kernel.elf"],
                        cwd=ROOT, capture_output=True, text=True)
     return p.returncode == 0, (p.stdout + p.stderr).splitlines()
 
@@ -483,9 +491,11 @@ def source_hashes(tree, names):
             if os.path.isfile(os.path.join(tree, f))}
 
 
-def grade_one(ex, src, timeout, tag, jobs=2, w=None, only=None, stop_on_fail=False):
+def grade_one(ex, src, timeout, tag, jobs=2, w=None, only=None, stop_on_fail=False, regression=True):
     """Grade the sources in SRC for exercise EX; return the result dict.
-    W prints progress; ONLY limits the tests; STOP_ON_FAIL skips the rest after a failure."""
+    W prints progress; ONLY limits the tests; STOP_ON_FAIL skips the rest after a failure;
+    REGRESSION=False leaves out the boot of the stage's own tests (the grader's self-test,
+    for a wrong solution that must fail a named test: the score is then the tests' alone)."""
     w = w or Printer(None)
     conf = read_conf(ex)
     tests = [t for t in conf["tests"] if not only or t["name"] in only]
@@ -513,7 +523,8 @@ def grade_one(ex, src, timeout, tag, jobs=2, w=None, only=None, stop_on_fail=Fal
         w(f"   note  not graded, the original is used instead (not yours to change): "
           f"{', '.join(f'exercises/{ex}/src/' + f for f in files['ignored'])}\n")
     w("   building ...\n")
-    ok, out = build(f"{work}/regress", os.path.relpath(tree, ROOT), conf["stage"], ex)
+    ok, out = (build(f"{work}/regress", os.path.relpath(tree, ROOT), conf["stage"], ex) if regression
+               else (True, []))
     ok2, out2 = build(f"{work}/graded", os.path.relpath(graded, ROOT), conf["stage"], ex) if ok else (False, [])
     if not (ok and ok2):
         result["error"] = "does not build"
@@ -534,11 +545,15 @@ def grade_one(ex, src, timeout, tag, jobs=2, w=None, only=None, stop_on_fail=Fal
     host_tests = [t for t in tests if t["kind"] == "host"]
     boots = [(f"build/{work}/regress", dict(name="regress", loader="kernel", mem="32M"), *cmdline("test"))]
     boots += [(f"build/{work}/graded", t, *cmdline(f"test={t['name']}", t["cmdline"])) for t in kernel_tests]
+    if not regression:
+        boots[0] = None
     exe, host_errors = (build_host_tests(ex, conf, graded, os.path.join(ROOT, "build", work, "host"))
                         if host_tests else (None, []))
     failed_once = threading.Event()
 
     def boot_one(b):
+        if b is None:
+            return "not run", [], 0.0
         if stop_on_fail and failed_once.is_set():
             return "skipped", [], 0.0
         r = run_boot(b[0], b[1], b[3], timeout)
@@ -579,6 +594,11 @@ def grade_one(ex, src, timeout, tag, jobs=2, w=None, only=None, stop_on_fail=Fal
             show_test(r, w)
         outcome, lines, _ = booted[0].result()
     lines = [relabel(ex, l) for l in lines]
+    if not regression:
+        result["regression"] = None
+        result["earned"] = result["points"] = sum(t["points"] for t in result["tests"])
+        show_tail(result, w)
+        return result
     ok, msg, failed = judge_regression(lines, outcome, boots[0][2])
     result["regression"] = dict(passed=ok, outcome=msg, failed=failed,
                                 lines=[] if ok else [l for l in boot_test.context(lines, 6)
@@ -611,9 +631,9 @@ def grader_version():
 
 
 def grade(ids, timeout, solution, json_path, tree_label, jobs=2):
-    results = []
-    w = Printer()
-    for ex in ids:
+    """Grade the exercises IDS, up to JOBS of them side by side (their boots take job slots
+    as boot-test.py's do); each one's report is printed whole, in the order of IDS."""
+    def one(ex):
         src = os.path.join(EXDIR, ex, "src")
         tag = "student"
         if solution:
@@ -621,8 +641,18 @@ def grade(ids, timeout, solution, json_path, tree_label, jobs=2):
             make_start(ex, src)
             apply_patch(os.path.join(EXDIR, "solutions", ex + ".patch"), src)
             tag = "solution"
-        r = grade_one(ex, src, timeout, tag, jobs=jobs, w=w)
-        results.append(r)
+        if len(ids) == 1:                       # one exercise: its progress as it comes
+            return grade_one(ex, src, timeout, tag, jobs=jobs, w=Printer()), ""
+        out = io.StringIO()
+        return grade_one(ex, src, timeout, tag, jobs=jobs, w=Printer(out)), out.getvalue()
+
+    results = []
+    with concurrent.futures.ThreadPoolExecutor(max(1, jobs)) as pool:
+        for fut in [pool.submit(one, ex) for ex in ids]:
+            r, text = fut.result()
+            sys.stdout.write(text)
+            sys.stdout.flush()
+            results.append(r)
     total, most = sum(r["points"] for r in results), sum(r["max_points"] for r in results)
     report = dict(tree=tree_label, graded_at=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
                   grader=grader_version(), solution=solution, timeout=timeout, points=total, max_points=most,

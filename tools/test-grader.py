@@ -12,6 +12,7 @@ fail.  Each comparison is a check in $RESULTS.
     tools/test-grader.py [--only WORD]    (only the patches whose name holds WORD;
                                            --only regrade: only the batch regrade's check;
                                            --full: grade all tests of each patch, for the table of scores)"""
+import concurrent.futures
 import csv
 import glob
 import importlib.util
@@ -40,6 +41,8 @@ EXPECTED = {
 }
 
 
+# Patches graded at a time: one per job slot of `make test` (each boot takes its own slot).
+WORKERS = max(1, int(os.environ.get("JOBS", "0") or 0) or os.cpu_count() or 2)
 FULL = "--full" in sys.argv     # every test of every patch (for the table of scores), not only those it must fail
 
 
@@ -65,48 +68,62 @@ def header(patch):
 
 
 def regressions(record, only):
-    """Grade each cheat and wrong solution; each must score below full marks."""
+    """Grade each cheat and wrong solution; each must score below full marks.  The patches
+    are graded side by side (their boots share the suite's job slots); the checks are
+    recorded in the patches' order."""
     grade = load_grader()
     patches = sorted(glob.glob(os.path.join(ROOT, "tests", "grader", "cheats", "*.patch"))
                      + glob.glob(os.path.join(ROOT, "tests", "grader", "wrong", "*.patch")))
     known = grade.exercises()
-    table = []
-    for patch in patches:
-        name = os.path.basename(patch)[:-len(".patch")]
-        kind = os.path.basename(os.path.dirname(patch))
-        if only and only not in f"{kind}/{name}":
-            continue
-        ex = next((e for e in sorted(known, key=len, reverse=True) if name.startswith(e + "-")), None)
-        h = header(patch)
-        if ex is None:
-            record(False, f"grader/{kind}/{name}", "no exercise of that name")
-            continue
-        src = os.path.join(ROOT, "build", "grade", "regressions", name, "src")
-        grade.make_start(ex, src)
-        if h.get("base") == "solution":
-            grade.apply_patch(os.path.join(ROOT, "exercises", "solutions", ex + ".patch"), src)
-        grade.apply_patch(patch, src)
-        fails = h.get("fails", "").split()
-        r = grade.grade_one(ex, src, 30, f"regressions/{name}", jobs=2, w=grade.Printer(None),
-                            only=None if FULL else fails or None, stop_on_fail=not fails and not FULL)
-        bad = [t["name"] for t in r["tests"] if t["name"] in fails and t["passed"]]
-        ok = r["points"] < r["max_points"] and not bad
-        failed = [t["name"] for t in r["tests"] if not t["passed"] and not t["outcome"].startswith("skipped")]
-        detail = f"{r['points']}/{r['max_points']}" + (f" (passed: {' '.join(bad)})" if bad else "") + \
-                 (f" (failed: {' '.join(failed)})" if not fails else "") + \
-                 (f" ({r['error']})" if "error" in r else "")
-        for f in h.get("ignored", "").split():
-            ok &= f in (r.get("files") or {}).get("ignored", [])
-            detail += f"; {f} reported as not graded: {f in (r.get('files') or {}).get('ignored', [])}"
-        if "regression" in h:
-            reg = r.get("regression") or {}
-            ok &= not reg.get("passed", True) and r["points"] == 0
-            detail += f"; the stage's own tests fail: {not reg.get('passed', True)}"
-        record(ok, f"grader/{kind}/{name}: below full marks", detail + " - " + h.get("what", ""))
-        table.append((ex, name[len(ex) + 1:], h.get("what", ""), r["points"], r["max_points"], fails))
-        shutil.rmtree(os.path.join(ROOT, "build", "grade", "regressions", name), ignore_errors=True)
-        shutil.rmtree(os.path.join(ROOT, "build", "grade", "regressions", ex), ignore_errors=True)
+    chosen = [p for p in patches
+              if not only or only in f"{os.path.basename(os.path.dirname(p))}/{os.path.basename(p)[:-len('.patch')]}"]
+    with concurrent.futures.ThreadPoolExecutor(WORKERS) as pool:
+        graded = [pool.submit(regression, grade, known, patch) for patch in chosen]
+        table = []
+        for fut in graded:
+            checks, row = fut.result()
+            for c in checks:
+                record(*c)
+            if row:
+                table.append(row)
     return table
+
+
+def regression(grade, known, patch):
+    """Grade one cheat or wrong solution: ([(ok, check name, detail)], row of the table)."""
+    name = os.path.basename(patch)[:-len(".patch")]
+    kind = os.path.basename(os.path.dirname(patch))
+    ex = next((e for e in sorted(known, key=len, reverse=True) if name.startswith(e + "-")), None)
+    h = header(patch)
+    if ex is None:
+        return [(False, f"grader/{kind}/{name}", "no exercise of that name")], None
+    src = os.path.join(ROOT, "build", "grade", "regressions", name, "src")
+    grade.make_start(ex, src)
+    if h.get("base") == "solution":
+        grade.apply_patch(os.path.join(ROOT, "exercises", "solutions", ex + ".patch"), src)
+    grade.apply_patch(patch, src)
+    fails = h.get("fails", "").split()
+    # The boot of the stage's own tests only where the patch is about them (# regression):
+    # elsewhere the tests its # fails: line names decide.
+    r = grade.grade_one(ex, src, 30, f"regressions/{name}", jobs=2, w=grade.Printer(None),
+                        only=None if FULL else fails or None, stop_on_fail=not fails and not FULL,
+                        regression="regression" in h or FULL or not fails)
+    bad = [t["name"] for t in r["tests"] if t["name"] in fails and t["passed"]]
+    ok = r["points"] < r["max_points"] and not bad
+    failed = [t["name"] for t in r["tests"] if not t["passed"] and not t["outcome"].startswith("skipped")]
+    detail = f"{r['points']}/{r['max_points']}" + (f" (passed: {' '.join(bad)})" if bad else "") + \
+             (f" (failed: {' '.join(failed)})" if not fails else "") + \
+             (f" ({r['error']})" if "error" in r else "")
+    for f in h.get("ignored", "").split():
+        ok &= f in (r.get("files") or {}).get("ignored", [])
+        detail += f"; {f} reported as not graded: {f in (r.get('files') or {}).get('ignored', [])}"
+    if "regression" in h:
+        reg = r.get("regression") or {}
+        ok &= not reg.get("passed", True) and r["points"] == 0
+        detail += f"; the stage's own tests fail: {not reg.get('passed', True)}"
+    shutil.rmtree(os.path.join(ROOT, "build", "grade", "regressions", name), ignore_errors=True)
+    return ([(ok, f"grader/{kind}/{name}: below full marks", detail + " - " + h.get("what", ""))],
+            (ex, name[len(ex) + 1:], h.get("what", ""), r["points"], r["max_points"], fails))
 
 
 def regrade_check(record):

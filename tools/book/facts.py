@@ -38,6 +38,7 @@ build/book/boots/stage-N.txt, which tools/book/layoutfig.py draws the
 memory-layout figures from.  Run `python3 tools/book/facts.py --list` to
 see every key with its value.
 """
+import concurrent.futures
 import glob
 import importlib.util
 import json
@@ -173,6 +174,12 @@ def main():
     facts = {}
     boots_dir = os.path.join(os.path.dirname(out), "boots")
     os.makedirs(boots_dir, exist_ok=True)
+    # The boots, the gdb session and the trap report run side by side.
+    pool = concurrent.futures.ThreadPoolExecutor(len(STAGES) + 2)
+    sessions = {n: pool.submit(eo.replay, n, {}, ["K> " + c for c in BOOT.get(n, [])] + ["K> quit"])
+                for n in STAGES}
+    if 1 in STAGES:
+        gdb_session, trap_session = pool.submit(gdb_facts, 1), pool.submit(trap_report, 1)
     for n in STAGES:
         syms = symbols(n)
         consts = constants(n)
@@ -185,7 +192,7 @@ def main():
         facts[f"stage{n}.kernel_kib"] = str(round(size / 1024))
         for name, v in consts.items():
             facts[f"stage{n}.{name}"] = v
-        lines = eo.replay(n, {}, ["K> " + c for c in BOOT.get(n, [])] + ["K> quit"])
+        lines = sessions[n].result()
         with open(os.path.join(boots_dir, f"stage-{n}.txt"), "w") as f:
             f.write("\n".join(lines) + "\n")
         if not any(l.startswith("K> quit") for l in lines):
@@ -193,8 +200,9 @@ def main():
         for k, v in boot_facts(n, lines).items():
             facts[f"stage{n}.boot.{k}"] = v
     if 1 in STAGES:
-        facts.update(gdb_facts(1))
-        facts.update(trap_report(1))
+        facts.update(gdb_session.result())
+        facts.update(trap_session.result())
+    pool.shutdown()
     for path in sorted(glob.glob("book/measured/*.json")):
         topic = os.path.splitext(os.path.basename(path))[0]
         for k, v in json.load(open(path)).items():
