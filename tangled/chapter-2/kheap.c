@@ -317,7 +317,7 @@ memory_get_stats(memory_stats_t *stats)
     *stats = heap.stats;
     stats->heap_blocks = heap.blocks;
     stats->heap_errors = heap.errors;
-#line 785 "chapters/02-pmm.nw"
+#line 806 "chapters/02-pmm.nw"
     pmm_fill_stats(stats);
 #line 703 "chapters/01-heap.nw"
 }

@@ -6,7 +6,7 @@
 #include "monitor.h"
 #line 725 "chapters/01-heap.nw"
 #include "kheap.h"
-#line 823 "chapters/02-pmm.nw"
+#line 844 "chapters/02-pmm.nw"
 #include "pmm.h"
 
 #line 653 "chapters/00-boot.nw"
@@ -112,7 +112,7 @@ kmain(uint32_t magic, uint32_t info_phys)
     cpu_check();
 #line 721 "chapters/01-heap.nw"
     memory_init();
-#line 819 "chapters/02-pmm.nw"
+#line 840 "chapters/02-pmm.nw"
     pmm_init(boot_info);
 #line 615 "chapters/00-boot.nw"
     if (test_mode)

@@ -1,4 +1,4 @@
-#line 845 "chapters/02-pmm.nw"
+#line 866 "chapters/02-pmm.nw"
 /* pmm.h: the physical memory manager (chapter 2). */
 #ifndef PMM_H
 #define PMM_H
@@ -35,7 +35,7 @@ void pmm_parse_map(const void *map, uint32_t length,
 #line 697 "chapters/02-pmm.nw"
 /* Is PA a frame the allocator manages and has handed out? */
 bool pmm_allocated(phys_addr_t pa);
-#line 860 "chapters/02-pmm.nw"
+#line 881 "chapters/02-pmm.nw"
 /* Read the map, reserve what is in use, and start the allocator. */
 void pmm_init(const struct multiboot_info *mbi);
 /* The same from ranges (the host tests call this); returns the free frames. */
@@ -54,9 +54,9 @@ void *pmm_frame(phys_addr_t pa);
 const struct pmm_ranges *pmm_reserved(void);
 struct pmm_range pmm_metadata(void);
 extern unsigned pmm_errors;         /* refused frees so far */
-#line 1016 "chapters/02-pmm.nw"
+#line 1037 "chapters/02-pmm.nw"
 /* Print a multiboot memory map as a table. */
 void print_map(const void *map, uint32_t length);
 
-#line 856 "chapters/02-pmm.nw"
+#line 877 "chapters/02-pmm.nw"
 #endif

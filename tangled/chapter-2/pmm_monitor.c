@@ -1,10 +1,10 @@
-#line 931 "chapters/02-pmm.nw"
+#line 952 "chapters/02-pmm.nw"
 /* pmm_monitor.c: monitor commands for the physical memory manager. */
 #include "monitor.h"
 #include "pmm.h"
 #include "kheap.h"
 
-#line 940 "chapters/02-pmm.nw"
+#line 961 "chapters/02-pmm.nw"
 MONITOR_COMMAND(mmap, "the memory map, and the ranges kept from the allocator")(int argc, char **argv)
 {
     if (boot_info && (boot_info->flags & MULTIBOOT_INFO_MEM_MAP))
@@ -26,7 +26,7 @@ MONITOR_COMMAND(frames, "physical frame statistics")(int argc, char **argv)
             s.free_physical / 1024);
     return 0;
 }
-#line 976 "chapters/02-pmm.nw"
+#line 997 "chapters/02-pmm.nw"
 #define MONITOR_FRAMES 64
 static phys_addr_t taken[MONITOR_FRAMES];       /* frames falloc handed out */
 static int ntaken;

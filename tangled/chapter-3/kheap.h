@@ -46,7 +46,7 @@ typedef struct {
 
 /* Fill *STATS with the current figures. */
 void memory_get_stats(memory_stats_t *stats);
-#line 780 "chapters/02-pmm.nw"
+#line 801 "chapters/02-pmm.nw"
 /* Chapter 2: fill the physical-memory fields. */
 void pmm_fill_stats(memory_stats_t *stats);
 #line 292 "chapters/01-heap.nw"

@@ -6,7 +6,7 @@
 #include "monitor.h"
 #line 725 "chapters/01-heap.nw"
 #include "kheap.h"
-#line 823 "chapters/02-pmm.nw"
+#line 844 "chapters/02-pmm.nw"
 #include "pmm.h"
 #line 1034 "chapters/03-vmm.nw"
 #include "vmm.h"

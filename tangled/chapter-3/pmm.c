@@ -1,4 +1,4 @@
-#line 895 "chapters/02-pmm.nw"
+#line 916 "chapters/02-pmm.nw"
 /* pmm.c: the physical memory manager: a stack of free frames, fed by the
  * multiboot memory map. */
 #include "pmm.h"
@@ -18,7 +18,7 @@ static struct {
     struct pmm_range metadata;      /* where the stack and the bitmap live */
     uint64_t total;                 /* usable bytes, below 4 GiB */
 } pmm;
-#line 918 "chapters/02-pmm.nw"
+#line 939 "chapters/02-pmm.nw"
 static void range_add(struct pmm_ranges *list, uint64_t start, uint64_t end);
 static int pmm_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void reserve_string(struct pmm_ranges *reserved, uint32_t pa);
@@ -127,6 +127,15 @@ pmm_frame(phys_addr_t pa)
     return vmm_ready() ? vmm_temp_map(pa) : NULL;
 #line 643 "chapters/02-pmm.nw"
 }
+#line 744 "chapters/02-pmm.nw"
+/* Fill the frame at MEM with PMM_POISON, four bytes at a time. */
+static inline void
+poison_frame(void *mem)
+{
+    size_t words = PAGE_SIZE / 4;
+    __asm__ volatile("rep stosl" : "+D"(mem), "+c"(words)
+                     : "a"(PMM_POISON * 0x01010101u) : "memory");
+}
 #line 492 "chapters/02-pmm.nw"
 /* The lowest page-aligned [start, start+size) inside usable RAM below
  * PMM_METADATA_LIMIT that overlaps nothing reserved, or PHYS_LIMIT if
@@ -231,14 +240,14 @@ pmm_free_page(phys_addr_t pa)
     #ifdef HEAP_DEBUG
     void *mem = pmm_frame(pa);
     if (mem)
-        memset(mem, PMM_POISON, PAGE_SIZE);
+        poison_frame(mem);
     #endif
 #line 719 "chapters/02-pmm.nw"
     pmm.stack[pmm.top++] = pa;
     mark(pa, true);
     return MEM_SUCCESS;
 }
-#line 738 "chapters/02-pmm.nw"
+#line 759 "chapters/02-pmm.nw"
 static int
 pmm_error(const char *fmt, ...)
 {
@@ -251,7 +260,7 @@ pmm_error(const char *fmt, ...)
     pmm_errors++;
     return MEM_INVALID;
 }
-#line 761 "chapters/02-pmm.nw"
+#line 782 "chapters/02-pmm.nw"
 void
 pmm_fill_stats(memory_stats_t *s)
 {
@@ -265,7 +274,7 @@ pmm_free_frames(void)
 {
     return pmm.top;
 }
-#line 881 "chapters/02-pmm.nw"
+#line 902 "chapters/02-pmm.nw"
 const struct pmm_ranges *
 pmm_reserved(void)
 {
@@ -310,7 +319,7 @@ reserve_string(struct pmm_ranges *reserved, uint32_t pa)
     if (pa)
         range_add(reserved, pa, (uint64_t)pa + strlen(P2V(pa)) + 1);
 }
-#line 796 "chapters/02-pmm.nw"
+#line 817 "chapters/02-pmm.nw"
 void
 pmm_init(const struct multiboot_info *mbi)
 {
@@ -331,7 +340,7 @@ pmm_init(const struct multiboot_info *mbi)
     kprintf("pmm: %u frames free (%u KiB) of %u KiB usable; stack and bitmap at 0x%08x\n",
             n, n * (PAGE_SIZE / 1024), (unsigned)(pmm.total / 1024), (unsigned)pmm.metadata.start);
 }
-#line 829 "chapters/02-pmm.nw"
+#line 850 "chapters/02-pmm.nw"
 void
 print_map(const void *map, uint32_t length)
 {

@@ -1,4 +1,4 @@
-#line 1073 "chapters/02-pmm.nw"
+#line 1094 "chapters/02-pmm.nw"
 /* pmm_test.c: in-kernel tests of the physical memory manager. */
 #include "ktest.h"
 #include "monitor.h"
@@ -6,7 +6,7 @@
 #include "kheap.h"
 #include "kstring.h"
 
-#line 1085 "chapters/02-pmm.nw"
+#line 1106 "chapters/02-pmm.nw"
 /* Is [PA, PA + PAGE_SIZE) clear of every reserved range? */
 static bool
 clear_of_reserved(phys_addr_t pa)
@@ -35,7 +35,7 @@ usable_in_map(phys_addr_t pa)
     }
     return usable;
 }
-#line 1205 "chapters/02-pmm.nw"
+#line 1226 "chapters/02-pmm.nw"
 /* Run monitor command NAME with one argument (or none), capturing what it
  * prints into OUT. */
 static int
@@ -64,7 +64,7 @@ contains(const char *s, const char *phrase)
             return true;
     return false;
 }
-#line 1116 "chapters/02-pmm.nw"
+#line 1137 "chapters/02-pmm.nw"
 KTEST(pmm_every_frame_once)
 {
     uint32_t before = pmm_free_frames(), n = 0, bad = 0;
@@ -82,7 +82,7 @@ KTEST(pmm_every_frame_once)
     KCHECK_EQ(bad, 0);
     KCHECK_EQ(n, before);
     KCHECK_EQ(pmm_free_frames(), 0);
-#line 1139 "chapters/02-pmm.nw"
+#line 1160 "chapters/02-pmm.nw"
     uint32_t walked = 0;
     while (last != PMM_NO_FRAME && walked <= n) {
         uint32_t *w = pmm_frame(last);
@@ -95,10 +95,10 @@ KTEST(pmm_every_frame_once)
     }
     KCHECK_EQ(walked, n);
     KCHECK_EQ(bad, 0);
-#line 1134 "chapters/02-pmm.nw"
+#line 1155 "chapters/02-pmm.nw"
     KCHECK_EQ(pmm_free_frames(), before);
 }
-#line 1154 "chapters/02-pmm.nw"
+#line 1175 "chapters/02-pmm.nw"
 KTEST(pmm_refuses_bad_frees)
 {
     uint32_t before = pmm_free_frames();
@@ -116,7 +116,7 @@ KTEST(pmm_refuses_bad_frees)
     KCHECK_EQ(pmm_errors, errors + 7);
     KCHECK_EQ(pmm_free_frames(), before);
 }
-#line 1174 "chapters/02-pmm.nw"
+#line 1195 "chapters/02-pmm.nw"
 KTEST(pmm_poisons_freed_frames)
 {
     phys_addr_t pa = pmm_alloc_page();
@@ -141,7 +141,7 @@ KTEST(pmm_statistics_are_exact)
     KCHECK_EQ(t.used_physical, s.used_physical + PAGE_SIZE);
     pmm_free_page(pa);
 }
-#line 1236 "chapters/02-pmm.nw"
+#line 1257 "chapters/02-pmm.nw"
 KTEST(pmm_monitor_frees_only_its_own_frames)
 {
     char out[256], arg[16];
@@ -166,7 +166,7 @@ KTEST(pmm_monitor_frees_only_its_own_frames)
     KCHECK_EQ(pmm_free_frames(), before);
     pmm_free_page(kernels);
 }
-#line 1266 "chapters/02-pmm.nw"
+#line 1287 "chapters/02-pmm.nw"
 KTEST(pmm_modules_are_reserved)
 {
     if (!(boot_info->flags & MULTIBOOT_INFO_MODS) || boot_info->mods_count == 0)
