@@ -232,17 +232,25 @@ BENCH_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Wno-unused-parameter -DHOST_TES
 
 # host_program KIND NAME: $(HOSTBUILD)/KIND/NAME from $(NAME_SRCS); bare names
 # come from $(NAME_DIR), by default tangled/chapter-$(NAME_STAGE)/ (a seeded
-# bug's host check points NAME_DIR and HOSTBUILD at its patched copy).  NAME_SANITIZE replaces the default
-# sanitizers (address,undefined) of a host test.
+# bug's host check points NAME_DIR and HOSTBUILD at its patched copy, and
+# HOST_AS at the folder it copies: its files then compile through
+# tools/kcc.sh, which reuses the objects of the files no bug changed).
+# NAME_SANITIZE replaces the default sanitizers (address,undefined) of a host test.
 define host_program
 $(2)_DIR  ?= tangled/chapter-$$($(2)_STAGE)
 $(2)_FILES = $$(foreach s,$$($(2)_SRCS),$$(if $$(findstring /,$$(s)),$$(s),$$($(2)_DIR)/$$(s))) tests/host/host_shim.c
+$(2)_FLAGS = $$(if $$(filter bench,$(1)),$$(BENCH_CFLAGS),$$(HOST_CFLAGS) -fsanitize=$$(or $$($(2)_SANITIZE),address,undefined)) \
+             $$($(2)_CFLAGS) -Itests/host -I$$($(2)_DIR) -include host_shim.h
+$(2)_OBJS  = $$(foreach f,$$($(2)_FILES),$$(HOSTBUILD)/$(1)/$(2).objs/$$(basename $$(notdir $$(f))).o)
+$$(HOSTBUILD)/$(1)/$(2): $$($(2)_OBJS)
+	$$(HOSTCC) $$($(2)_FLAGS) -o $$@ $$^ $$(if $$(filter bench,$(1)),,-lcmocka) -lm
 # (every tangled file of the stage is a prerequisite: a test may #include a .c)
-$$(HOSTBUILD)/$(1)/$(2): $$($(2)_FILES) $$(wildcard tests/host/*.h bench/*.h) $$(wildcard $$($(2)_DIR)/*)
+$$(foreach f,$$($(2)_FILES),$$(eval $$(call host_object,$(1),$(2),$$(f))))
+endef
+define host_object
+$$(HOSTBUILD)/$(1)/$(2).objs/$$(basename $$(notdir $(3))).o: $(3) $$(wildcard tests/host/*.h bench/*.h) $$(wildcard $$($(2)_DIR)/*)
 	@mkdir -p $$(@D)
-	$$(HOSTCC) $$(if $$(filter bench,$(1)),$$(BENCH_CFLAGS),$$(HOST_CFLAGS) -fsanitize=$$(or $$($(2)_SANITIZE),address,undefined)) $$($(2)_CFLAGS) \
-	  -Itests/host -I$$($(2)_DIR) -include host_shim.h \
-	  -o $$@ $$($(2)_FILES) $$(if $$(filter bench,$(1)),,-lcmocka) -lm
+	$$(if $$(HOST_AS),tools/kcc.sh $$($(2)_DIR)=$$(HOST_AS) )$$(HOSTCC) $$($(2)_FLAGS) -c $(3) -o $$@
 endef
 $(foreach t,$(HOST_TESTS),$(eval $(call host_program,host,$(t))))
 $(foreach b,$(BENCHES),$(eval $(call host_program,bench,$(b))))

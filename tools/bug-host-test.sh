@@ -7,10 +7,11 @@ cd "$(dirname "$0")/.."
 id=$1 patch=tests/bugs/$1.patch
 RESULTS=${RESULTS:-build/results.txt}
 make -s --no-print-directory BUG="$id" "build/bug-$id/src/.patched" || exit 1
+stage=$(sed -n '1s/^# stage \([0-9]\).*/\1/p' "$patch")
 status=0
 for t in $(sed -n 's/^# host: //p' "$patch"); do
     name="bug/$id/host $t"
-    if ! make -s --no-print-directory HOSTBUILD="build/bug-$id" "${t}_DIR=build/bug-$id/src" "build/bug-$id/host/$t" 2>"build/bug-$id/host-$t.build.log"; then
+    if ! make -s --no-print-directory HOSTBUILD="build/bug-$id" "${t}_DIR=build/bug-$id/src" HOST_AS="tangled/chapter-$stage" "build/bug-$id/host/$t" 2>"build/bug-$id/host-$t.build.log"; then
         echo "FAIL $name  the host test does not build against the patched sources" >> "$RESULTS"
         tail -n 5 "build/bug-$id/host-$t.build.log"; status=1; continue
     fi

@@ -359,16 +359,23 @@ def build_host_tests(ex, conf, tree, work):
     flags = (make_variable("HOST_CFLAGS") + make_variable("HOST_RENAMES")
              + ["-fsanitize=address,undefined", "-I" + os.path.join(ROOT, "tests", "host"), "-I" + tree,
                 "-include", "host_shim.h"])
-    main_o = os.path.join(work, "grade_host_main.o")
-    steps = [["gcc"] + flags + ["-c", "-o", main_o, os.path.join(ROOT, "tools", "grade_host_main.c")],
-             ["gcc"] + flags + ["-Dmain=exercise_host_main", "-o", exe, main_o]
-             + [os.path.join(EXDIR, ex, f) for f in conf["hostfiles"]]
-             + [os.path.join(tree, f) for f in conf["hostsrcs"]]
-             + [os.path.join(ROOT, "tests", "host", "host_shim.c"), "-lcmocka", "-lm"]]
-    for cmd in steps:
-        p = subprocess.run(cmd, capture_output=True, text=True)
+    # Each file compiles on its own through tools/kcc.sh (the tree's folder named as the
+    # student's src/), so that a file the grader compiled before is not compiled again.
+    sources = ([(os.path.join(ROOT, "tools", "grade_host_main.c"), [])]
+               + [(os.path.join(EXDIR, ex, f), ["-Dmain=exercise_host_main"]) for f in conf["hostfiles"]]
+               + [(os.path.join(tree, f), ["-Dmain=exercise_host_main"]) for f in conf["hostsrcs"]]
+               + [(os.path.join(ROOT, "tests", "host", "host_shim.c"), ["-Dmain=exercise_host_main"])])
+    objs = []
+    for i, (src, extra) in enumerate(sources):
+        obj = os.path.join(work, f"{i}-{os.path.basename(src)}.o")
+        p = subprocess.run([os.path.join(ROOT, "tools", "kcc.sh"), f"{tree}=exercises/{ex}/src",
+                            "gcc"] + flags + extra + ["-c", src, "-o", obj], cwd=ROOT, capture_output=True, text=True)
         if p.returncode != 0:
             return None, [relabel(ex, l) for l in (p.stdout + p.stderr).splitlines() if "error" in l][:MAX_LINES]
+        objs.append(obj)
+    p = subprocess.run(["gcc"] + flags + ["-o", exe] + objs + ["-lcmocka", "-lm"], cwd=ROOT, capture_output=True, text=True)
+    if p.returncode != 0:
+        return None, [relabel(ex, l) for l in (p.stdout + p.stderr).splitlines() if "error" in l][:MAX_LINES]
     return exe, []
 
 
