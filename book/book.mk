@@ -19,11 +19,12 @@ $(BOOK_FACTS): $(STAGES:%=build/chapter-%/kernel.elf) $(wildcard book/measured/*
 build/book/appendix.md: book/appendix.md $(BOOK_FACTS) tools/book/refs.py
 	@$(PYTHON) tools/book/refs.py book/appendix.md > $@
 
-build/book/body.md build/book/indexes.md: $(BOOK_CHAPTERS) $(wildcard tangled/*/*) tools/book/nw2md.py tools/book/refs.py tools/nwfilter.py \
+# (The body and the indexes are written by two runs side by side.)
+NW2MD_INPUTS := $(BOOK_CHAPTERS) $(wildcard tangled/*/*) tools/book/nw2md.py tools/book/refs.py tools/nwfilter.py \
   book/design.md $(BOOK_FACTS) $(wildcard exercises/*/exercise.conf exercises/*/README.md)
+build/book/body.md build/book/indexes.md: build/book/%.md: $(NW2MD_INPUTS)
 	@mkdir -p build/book
-	@$(PYTHON) tools/book/nw2md.py body $(BOOK_CHAPTERS) > build/book/body.md
-	@$(PYTHON) tools/book/nw2md.py indexes $(BOOK_CHAPTERS) > build/book/indexes.md
+	@$(PYTHON) tools/book/nw2md.py $* $(BOOK_CHAPTERS) > $@.tmp && mv $@.tmp $@
 
 book: deps-book   ## the PDF (build/book.pdf) and HTML (build/html/) editions, with the build time
 	@start=$$(date +%s.%N); \
@@ -55,10 +56,12 @@ build/book/figures/%.pdf: build/html/figures/%.svg
 	@rsvg-convert -f pdf -o $@ $<
 
 book-pdf: build/book.pdf   ## the PDF edition only
-build/book.pdf: build/book/body.md build/book/indexes.md $(BOOK_FRONT) build/book/appendix.md book/header.tex book/book.lua tools/book/texpost.py figures
+# (pandoc writes the LaTeX while the figures are still being drawn: only pdflatex needs them.)
+build/book/book.tex: build/book/body.md build/book/indexes.md $(BOOK_FRONT) build/book/appendix.md book/header.tex book/book.lua tools/book/texpost.py
 	@BOOK_TOC=build/book/book.toc pandoc $(PANDOC_COMMON) --number-sections --toc $(BOOK_FRONT) build/book/body.md $(BOOK_BACK) -H book/header.tex \
 	  --default-image-extension=pdf --pdf-engine=pdflatex -V fontenc=T1 -o build/book/book.tex -s
 	@$(PYTHON) tools/book/texpost.py build/book/book.tex
+build/book.pdf: build/book/book.tex figures
 	@cd build/book && for pass in 1 2 3; do \
 	  pdflatex -interaction=nonstopmode -halt-on-error book.tex > pdflatex.log 2>&1 || \
 	    { tail -n 30 pdflatex.log; exit 1; }; \

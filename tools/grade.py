@@ -788,8 +788,10 @@ def check(timeout):
                     # One stale solution patch is one failure, not the end of the check.
                     ok &= record(False, f"grade/{e}/solution: exercises/solutions/{e}.patch applies",
                                  "it does not apply to the starting point: re-make it (exercises/FORMAT.md)")
+        # (The handout's compilations share this project's object cache: tools/kcc.sh.)
         p = subprocess.run(["make", "-s", "--no-print-directory", "grade", f"TIMEOUT={int(timeout)}"],
-                           cwd=tree, capture_output=True, text=True, env={**os.environ, "RESULTS": ""})
+                           cwd=tree, capture_output=True, text=True,
+                           env={**os.environ, "RESULTS": "", "KCC_CACHE": os.path.join(ROOT, "build", "objcache")})
         log = os.path.join(ROOT, "build", "grade-check", phase.replace(" ", "-") + ".log")
         with open(log, "w") as f:
             f.write(p.stdout + p.stderr)

@@ -14,21 +14,30 @@
 # the object changes the preprocessed text or the arguments, so a stale
 # object cannot be reused; if the preprocessor fails, the real compilation
 # runs and reports the error.  (`make clean` empties the cache.)
+#
+# The working folder is named "." the same way, so that an object does not
+# depend on where the project is: the grader's check of a fresh handout
+# (KCC_CACHE: the cache of the project it was made from) reuses the objects
+# the project's own grading compiled.
 set -uo pipefail
 map=$1; shift
 dir=${map%%=*} name=${map#*=}
-cache=build/objcache
+cache=${KCC_CACHE:-build/objcache}
 args=() obj=
 while [ $# -gt 0 ]; do
     if [ "$1" = -o ]; then obj=$2; shift 2; else args+=("$1"); shift; fi
 done
-args+=("-fdebug-prefix-map=$dir=$name" "-fmacro-prefix-map=$dir/=$name/")
+# (the last map that matches a path wins: DIR's, then the working folder's)
+args+=("-fdebug-prefix-map=$PWD=." "-fmacro-prefix-map=$PWD/="
+       "-fdebug-prefix-map=$dir=$name" "-fmacro-prefix-map=$dir/=$name/")
 
 # The key: the compiler's version, its arguments and the preprocessed
-# source, with DIR written as NAME.
+# source, with DIR written as NAME and the working folder as ".".
+rename() {      # rename FROM TO: every FROM in the text becomes TO
+    awk -v d="$1" -v n="$2" '{ o = ""; while ((i = index($0, d)) > 0) { o = o substr($0, 1, i - 1) n; $0 = substr($0, i + length(d)) } print o $0 }'
+}
 key=$( { "${args[0]}" --version | head -n 1 && printf '%s\n' "${args[@]}" && "${args[@]}" -E -o - 2>/dev/null; } |
-      awk -v d="$dir" -v n="$name" '{ o = ""; while ((i = index($0, d)) > 0) { o = o substr($0, 1, i - 1) n; $0 = substr($0, i + length(d)) } print o $0 }' |
-      sha256sum) || key=
+      rename "$dir" "$name" | rename "$PWD" "." | sha256sum) || key=
 key=${key%% *}
 
 if [ -n "$key" ] && [ -f "$cache/$key.o" ]; then
