@@ -156,10 +156,13 @@ def module_file(spec):
     if not os.path.exists(path) or os.path.getsize(path) != size:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         rng = random.Random(f"sarrus module {size}")
-        with open(path + ".tmp", "wb") as f:
+        # (Boots of several stages, and their threads, may make the same file at
+        # once: each writes its own temporary file, and the rename is atomic.)
+        tmp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
+        with open(tmp, "wb") as f:
             for _ in range(0, size, 1 << 20):
                 f.write(rng.randbytes(1 << 20))
-        os.replace(path + ".tmp", path)
+        os.replace(tmp, path)
     return path
 
 
@@ -176,7 +179,9 @@ def fnv1a_words(path):
     for b in data[4 * n:]:
         h = ((h ^ b) * 16777619) & 0xFFFFFFFF
     if path.startswith(os.path.join("build", "")):
-        open(cache, "w").write(f"{h:08x}")
+        tmp = f"{cache}.{os.getpid()}.{threading.get_ident()}.tmp"
+        open(tmp, "w").write(f"{h:08x}")
+        os.replace(tmp, cache)
     return h
 
 
