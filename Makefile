@@ -76,15 +76,10 @@ build/$(1)/obj/%.o: $(2)/%.asm
 	@mkdir -p $$(@D)
 	$$(NASM) $$(NASMFLAGS) $$< -o $$@
 # Linked twice: the second time with the table of the first one's functions.
-build/$(1)/kernel0.elf: $$($(1)_OBJS) $(2)/kernel.ld build/$(1)/obj/ksyms-empty.o build/$(1)/toolchain
-	$$(LD) $$(KLDFLAGS) -T $(2)/kernel.ld -o $$@ $$($(1)_OBJS) build/$(1)/obj/ksyms-empty.o $$(LIBGCC)
+build/$(1)/kernel0.elf: $$($(1)_OBJS) $(2)/kernel.ld build/ksyms-empty.o build/$(1)/toolchain
+	$$(LD) $$(KLDFLAGS) -T $(2)/kernel.ld -o $$@ $$($(1)_OBJS) build/ksyms-empty.o $$(LIBGCC)
 build/$(1)/ksyms.asm: build/$(1)/kernel0.elf tools/ksyms.py
 	$$(PYTHON) tools/ksyms.py $$< > $$@
-build/$(1)/obj/ksyms-empty.asm: tools/ksyms.py
-	@mkdir -p $$(@D)
-	$$(PYTHON) tools/ksyms.py --empty > $$@
-build/$(1)/obj/ksyms-empty.o: build/$(1)/obj/ksyms-empty.asm
-	$$(NASM) $$(NASMFLAGS) $$< -o $$@
 build/$(1)/obj/ksyms.o: build/$(1)/ksyms.asm
 	$$(NASM) $$(NASMFLAGS) $$< -o $$@
 build/$(1)/kernel.elf: $$($(1)_OBJS) $(2)/kernel.ld build/$(1)/obj/ksyms.o
@@ -94,6 +89,13 @@ build/$(1)/kernel.elf: $$($(1)_OBJS) $(2)/kernel.ld build/$(1)/obj/ksyms.o
 build/$(1)/sarrus.iso: build/$(1)/kernel.elf tools/mkiso.sh
 	@tools/mkiso.sh $$< $$@ ""
 endef
+# The empty table of the first link is the same for every kernel: made once.
+# (Builds that run side by side may make it at the same time: each writes
+# its own temporary files, and the renames are atomic.)
+build/ksyms-empty.o: tools/ksyms.py
+	@mkdir -p $(@D)
+	$(PYTHON) tools/ksyms.py --empty > $@.$$$$.asm && $(NASM) $(NASMFLAGS) $@.$$$$.asm -o $@.$$$$.o && \
+	  mv -f $@.$$$$.o $@ && rm -f $@.$$$$.asm
 $(foreach n,$(STAGES),$(eval $(call stage_rules,chapter-$(n),tangled/chapter-$(n),$(n))))
 TCDIR := $(if $(filter llvm,$(strip $(TOOLCHAIN))),llvm/)
 # The second toolchain: the same stages built with clang and lld in build/llvm/.
