@@ -246,9 +246,9 @@ $(2)_FLAGS = $$(if $$(filter bench,$(1)),$$(BENCH_CFLAGS),$$(HOST_CFLAGS) -fsani
 $(2)_OBJS  = $$(foreach f,$$($(2)_FILES),$$(HOSTBUILD)/$(1)/$(2).objs/$$(basename $$(notdir $$(f))).o)
 $$(HOSTBUILD)/$(1)/$(2): $$($(2)_OBJS)
 	$$(HOSTCC) $$($(2)_FLAGS) -o $$@ $$^ $$(if $$(filter bench,$(1)),,-lcmocka) -lm
-# (every tangled file of the stage is a prerequisite: a test may #include a .c)
 $$(foreach f,$$($(2)_FILES),$$(eval $$(call host_object,$(1),$(2),$$(f))))
 endef
+# (every tangled file of the stage is a prerequisite: a test may #include a .c)
 define host_object
 $$(HOSTBUILD)/$(1)/$(2).objs/$$(basename $$(notdir $(3))).o: $(3) $$(wildcard tests/host/*.h bench/*.h) $$(wildcard $$($(2)_DIR)/*)
 	@mkdir -p $$(@D)

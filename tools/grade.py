@@ -365,17 +365,14 @@ def build_host_tests(ex, conf, tree, work):
                + [(os.path.join(EXDIR, ex, f), ["-Dmain=exercise_host_main"]) for f in conf["hostfiles"]]
                + [(os.path.join(tree, f), ["-Dmain=exercise_host_main"]) for f in conf["hostsrcs"]]
                + [(os.path.join(ROOT, "tests", "host", "host_shim.c"), ["-Dmain=exercise_host_main"])])
-    objs = []
-    for i, (src, extra) in enumerate(sources):
-        obj = os.path.join(work, f"{i}-{os.path.basename(src)}.o")
-        p = subprocess.run([os.path.join(ROOT, "tools", "kcc.sh"), f"{tree}=exercises/{ex}/src",
-                            "gcc"] + flags + extra + ["-c", src, "-o", obj], cwd=ROOT, capture_output=True, text=True)
+    objs = [os.path.join(work, f"{i}-{os.path.basename(src)}.o") for i, (src, _) in enumerate(sources)]
+    steps = [[os.path.join(ROOT, "tools", "kcc.sh"), f"{tree}=exercises/{ex}/src", "gcc"] + flags + extra
+             + ["-c", src, "-o", obj] for (src, extra), obj in zip(sources, objs)]
+    steps.append(["gcc"] + flags + ["-o", exe] + objs + ["-lcmocka", "-lm"])
+    for cmd in steps:
+        p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
         if p.returncode != 0:
             return None, [relabel(ex, l) for l in (p.stdout + p.stderr).splitlines() if "error" in l][:MAX_LINES]
-        objs.append(obj)
-    p = subprocess.run(["gcc"] + flags + ["-o", exe] + objs + ["-lcmocka", "-lm"], cwd=ROOT, capture_output=True, text=True)
-    if p.returncode != 0:
-        return None, [relabel(ex, l) for l in (p.stdout + p.stderr).splitlines() if "error" in l][:MAX_LINES]
     return exe, []
 
 

@@ -14,14 +14,6 @@
 # at most $JOBS QEMUs at a time.  JOBS=1 runs everything one step at a time.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-# The suite starts Python some thousands of times (the tools, the kernel's
-# symbol table at each link).  Through a version manager's shim (pyenv's
-# python3 is a shell script) each start costs about 80 ms more than the
-# interpreter's own 12 ms: put the interpreter's own folder first in PATH.
-if py=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null) && [ -n "$py" ]; then
-    PATH=$(dirname "$py"):$PATH
-    export PATH
-fi
 export RESULTS=${RESULTS:-build/results.txt}
 mkdir -p build && : > "$RESULTS"
 # (One slot more than the CPUs: some steps spend part of their time waiting.
@@ -180,7 +172,8 @@ book_steps() {
     step "runnable book: a stage boots in headless Chromium" make -s runnable-test
 }
 
-# (The book first: its browser checks take long but little CPU.)
+# (The book first: its browser checks are the longest step, most of it in
+# Chromium, whose CPU time the step's count does not include.)
 job "book" book_steps
 if [ -f exercises/exercises.mk ]; then
     job "exercises" step "exercises: starting points score 0, solutions full marks, in a fresh handout" make -s grade-check
