@@ -44,12 +44,19 @@ KCFLAGS := -m32 -std=gnu11 -ffreestanding -fno-pie -fno-stack-protector \
 KCFLAGS += -march=i486
 NASMFLAGS := -f elf32 -g -F dwarf
 KLDFLAGS  := -m elf_i386 -nostdlib --build-id=none
-LIBGCC     = $(shell $(CC) -m32 -print-libgcc-file-name)
+LIBGCC     = $(call cc_fact,$(CC),-m32 -print-libgcc-file-name)
 # clang takes the same flags but for two of gcc's, and is told its target
 # (on macOS plain -m32 would mean Mach-O).  CC is a clang if it says so.
 GCC_ONLY_KCFLAGS := -fno-toplevel-reorder -fno-tree-loop-distribute-patterns
 CLANG_KCFLAGS    := --target=i686-elf
-cc_is_clang  = $(findstring clang,$(shell $(CC) --version 2>/dev/null | head -n 1))
+cc_is_clang  = $(findstring clang,$(call cc_version,$(CC)))
+# cc_fact CC,ARGS: what `CC ARGS` prints, asked once per make (every
+# compilation needs the compiler's version and a link its libgcc: a shell
+# for each of them costs more than a cached compilation).
+cc_fact    = $(or $(cc_fact[$(subst $(space),_,$(1) $(2))]),$(eval \
+               cc_fact[$(subst $(space),_,$(1) $(2))] := $(shell $(1) $(2) 2>/dev/null | head -n 1))$(cc_fact[$(subst $(space),_,$(1) $(2))]))
+cc_version = $(call cc_fact,$(1),--version)
+space     := $(eval) $(eval)
 kcflags      = $(if $(cc_is_clang),$(filter-out $(GCC_ONLY_KCFLAGS),$(KCFLAGS)) $(CLANG_KCFLAGS),$(KCFLAGS))
 QEMU_COMMON := -M pc -display none -no-reboot -nic none \
                -device isa-debug-exit,iobase=0xf4,iosize=0x04
@@ -65,12 +72,12 @@ stage_files = $(shell awk '$$1 !~ /^[#]/ && NF == 2 && $$1 <= $(1) { print $$2 }
 define stage_rules
 $(1)_FILES := $$(if $(5),$(5),$$(call stage_files,$(3)))
 $(1)_OBJS  := $$(addprefix build/$(1)/obj/,$$(addsuffix .o,$$(basename $$(filter %.c %.asm,$$($(1)_FILES)))))
+build/$(1)/obj/%.o: export KCC_VERSION = $$(call cc_version,$$(CC))
 build/$(1)/obj/%.o: $(2)/%.c $$(addprefix $(2)/,$$(filter %.h,$$($(1)_FILES))) build/$(1)/toolchain
-	@mkdir -p $$(@D)
 	$(if $(6),tools/kcc.sh $(2)=$(6) )$$(CC) $$(kcflags) $(4) -DKERNEL_STAGE=$(3) -I$(2) -c $$< -o $$@
 # (rewritten when CC, LD or the flags change, so that the objects are rebuilt)
 build/$(1)/toolchain: FORCE
-	@mkdir -p $$(@D)
+	@mkdir -p $$(@D)/obj
 	@echo '$$(CC) $$(kcflags) | $$(LD) $$(KLDFLAGS) $$(LIBGCC)' | cmp -s - $$@ || echo '$$(CC) $$(kcflags) | $$(LD) $$(KLDFLAGS) $$(LIBGCC)' > $$@
 build/$(1)/obj/%.o: $(2)/%.asm
 	@mkdir -p $$(@D)
@@ -250,6 +257,7 @@ $$(foreach f,$$($(2)_FILES),$$(eval $$(call host_object,$(1),$(2),$$(f))))
 endef
 # (every tangled file of the stage is a prerequisite: a test may #include a .c)
 define host_object
+$$(HOSTBUILD)/$(1)/$(2).objs/$$(basename $$(notdir $(3))).o: export KCC_VERSION = $$(call cc_version,$$(HOSTCC))
 $$(HOSTBUILD)/$(1)/$(2).objs/$$(basename $$(notdir $(3))).o: $(3) $$(wildcard tests/host/*.h bench/*.h) $$(wildcard $$($(2)_DIR)/*)
 	@mkdir -p $$(@D)
 	$$(if $$(HOST_AS),tools/kcc.sh $$($(2)_DIR)=$$(HOST_AS) )$$(HOSTCC) $$($(2)_FLAGS) -c $(3) -o $$@

@@ -348,6 +348,12 @@ def make_variable(name):
                           capture_output=True, text=True, check=True).stdout.split()
 
 
+@functools.lru_cache(maxsize=None)
+def compiler_version(cc):
+    """CC's first line of --version: tools/kcc.sh's KCC_VERSION, asked once."""
+    return subprocess.run([cc, "--version"], capture_output=True, text=True).stdout.split("\n")[0]
+
+
 HOST_TROUBLE = re.compile(r"^ERROR: |\[  ERROR   \]|\[   LINE   \]|ERROR: AddressSanitizer|SUMMARY: |runtime error:|Failure")
 
 
@@ -369,8 +375,9 @@ def build_host_tests(ex, conf, tree, work):
     steps = [[os.path.join(ROOT, "tools", "kcc.sh"), f"{tree}=exercises/{ex}/src", "gcc"] + flags + extra
              + ["-c", src, "-o", obj] for (src, extra), obj in zip(sources, objs)]
     steps.append(["gcc"] + flags + ["-o", exe] + objs + ["-lcmocka", "-lm"])
+    env = {**os.environ, "KCC_VERSION": compiler_version("gcc")}
     for cmd in steps:
-        p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+        p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env)
         if p.returncode != 0:
             return None, [relabel(ex, l) for l in (p.stdout + p.stderr).splitlines() if "error" in l][:MAX_LINES]
     return exe, []

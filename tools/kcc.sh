@@ -19,41 +19,60 @@
 # depend on where the project is: the grader's check of a fresh handout
 # (KCC_CACHE: the cache of the project it was made from) reuses the objects
 # the project's own grading compiled.
+#
+# A suite compiles thousands of files this way, so the script starts as few
+# programs as it can: a cached object costs one awk, one sha256sum and one
+# cp.  (KCC_VERSION: the compiler's first line of --version, if the caller
+# knows it already.)  tools/test-kcc.sh checks the cache's promises.
 set -uo pipefail
 map=$1; shift
 dir=${map%%=*} name=${map#*=}
 cache=${KCC_CACHE:-build/objcache}
-args=() obj=
+args=() obj= src= includes=0 freestanding= own_include=
 while [ $# -gt 0 ]; do
-    if [ "$1" = -o ]; then obj=$2; shift 2; else args+=("$1"); shift; fi
+    case $1 in
+        -o) obj=$2; shift 2; continue ;;
+        -c) src=$2 ;;
+        -I*|-include) includes=$((includes + 1)) ;;
+        -ffreestanding) freestanding=1 ;;
+    esac
+    [ "$1" = "-I$dir" ] && own_include=1
+    args+=("$1"); shift
 done
 # (the last map that matches a path wins: DIR's, then the working folder's)
 args+=("-fdebug-prefix-map=$PWD=." "-fmacro-prefix-map=$PWD/="
        "-fdebug-prefix-map=$dir=$name" "-fmacro-prefix-map=$dir/=$name/")
+version=${KCC_VERSION:-$("${args[0]}" --version | head -n 1)}
 
-rename() {      # rename FROM TO: every FROM in the text becomes TO
-    awk -v d="$1" -v n="$2" '{ o = ""; while ((i = index($0, d)) > 0) { o = o substr($0, 1, i - 1) n; $0 = substr($0, i + length(d)) } print o $0 }'
-}
+# rename: every DIR in the text reads NAME, then the working folder reads "."
+# (awk's own program; the hashes below feed their text through it).
+RENAME='function rename(s, d, n,   o, i) {
+            o = ""; while ((i = index(s, d)) > 0) { o = o substr(s, 1, i - 1) n; s = substr(s, i + length(d)) }
+            return o s }
+        function out(s) { print rename(rename(s, dir, name), pwd, ".") }'
 store() {       # store KEY: keep the object under KEY
     mkdir -p "$cache"
     local tmp
     tmp=$(mktemp "$cache/.tmp.XXXXXX") && cp "$obj" "$tmp" && mv -f "$tmp" "$cache/$1.o"
 }
-version=$("${args[0]}" --version | head -n 1)
+printargs() { printf '%s\n' "$version" "${args[@]}"; }
 
 # The quick key, for a kernel file (-ffreestanding, no -I but DIR's, no
 # -include): the compiler's version, its arguments, and the text of the
 # source and of every file it includes, which must all be in DIR (quoted
 # includes) or be the compiler's own freestanding headers (<stdint.h> and
-# the like, with no file of that name in DIR).  incfiles lists them; it
-# gives up (no quick key) on any other #include, and on __DATE__ or
-# __TIME__.  This spares the preprocessor when nothing changed.
-incfiles() {    # incfiles SOURCE: the files the preprocessor would read
-    awk -v dir="$dir" -v src="$1" '
+# the like, with no file of that name in DIR).  The awk program reads them
+# all and prints what the key hashes; it gives up (no quick key) on any
+# other #include, and on __DATE__ or __TIME__.  This spares the
+# preprocessor when nothing changed.
+quick=
+if [ -n "$freestanding" ] && [ -n "$src" ] && [ "$includes" = 1 ] && [ -n "$own_include" ]; then
+    quick=$(printargs | awk -v dir="$dir" -v name="$name" -v pwd="$PWD" -v src="$src" "$RENAME"'
     function scan(f,   line, inc, tmp) {
         if (f in seen) return
         seen[f] = 1; files[++n] = f
         while ((getline line < f) > 0) {
+            text[f] = text[f] line "\n"
             if (line ~ /__(DATE|TIME|TIMESTAMP)__/) bad = 1
             if (line !~ /^[ \t]*#[ \t]*include/) continue
             if (line ~ /^[ \t]*#[ \t]*include[ \t]*"[^"\/]+"/) {
@@ -67,28 +86,22 @@ incfiles() {    # incfiles SOURCE: the files the preprocessor would read
         }
         close(f)
     }
-    BEGIN { scan(src); if (bad) exit 1; for (i = 1; i <= n; i++) print files[i] }'
-}
-quick=
-src=
-for ((i = 0; i < ${#args[@]}; i++)); do [ "${args[i]}" = -c ] && src=${args[i+1]}; done
-others=$(printf '%s\n' "${args[@]}" | grep -c -e '^-I' -e '^-include$' | tr -d ' ')
-if [[ " ${args[*]} " == *" -ffreestanding "* ]] && [ -n "$src" ] && [ "$others" = 1 ] &&
-   [[ " ${args[*]} " == *" -I$dir "* ]] && files=$(incfiles "$src"); then
-    quick=$( { echo "$version" && printf '%s\n' "${args[@]}" &&
-               for f in $files; do echo "== $f"; cat "$f"; done; } |
-             rename "$dir" "$name" | rename "$PWD" "." | sha256sum) || quick=
+    { out($0) }                                   # the version and the arguments
+    END {
+        scan(src)
+        if (bad) exit 1
+        for (i = 1; i <= n; i++) { out("== " files[i]); printf "%s", text[files[i]] }
+    }' | sha256sum) || quick=
     quick=${quick:+q-${quick%% *}}
     if [ -n "$quick" ] && [ -f "$cache/$quick.o" ]; then
-        cp "$cache/$quick.o" "$obj"
-        exit
+        exec cp "$cache/$quick.o" "$obj"
     fi
 fi
 
 # The key: the compiler's version, its arguments and the preprocessed
 # source, with DIR written as NAME and the working folder as ".".
-key=$( { echo "$version" && printf '%s\n' "${args[@]}" && "${args[@]}" -E -o - 2>/dev/null; } |
-      rename "$dir" "$name" | rename "$PWD" "." | sha256sum) || key=
+key=$( { printargs && "${args[@]}" -E -o - 2>/dev/null; } |
+      awk -v dir="$dir" -v name="$name" -v pwd="$PWD" "$RENAME"'{ out($0) }' | sha256sum) || key=
 key=${key%% *}
 
 if [ -n "$key" ] && [ -f "$cache/$key.o" ]; then
