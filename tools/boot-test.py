@@ -73,6 +73,9 @@ KTEST_LINE = re.compile(r"^ktest: (\S+) \.\.\. (ok|FAILED)(?:\s.*)?$")
 KTEST_SUMMARY = re.compile(r"^ktest: (\d+) tests, (\d+) failures\s*$")
 MODULE_SUM = re.compile(r"^\s*module (\d+): .*checksum (0x[0-9a-fA-F]+)")
 CMDLINE_ECHO = re.compile(r"^command line: (.*)$")
+# A line that only a failing test prints: a check that failed, or a test's
+# FAILED verdict.  A run that prints one can no longer pass.
+FAILURE_LINE = re.compile(r"^\s*check failed at |^ktest: \S+ \.\.\. FAILED")
 FLAGS = ("checksums", "echo")
 OPTIONS = ("module", "cpu", "expect", "says")
 
@@ -245,36 +248,51 @@ def cpu_of(pid):
         return None
 
 
-def run_measured(cmd, timeout):
-    """Run CMD; return (exit status or "timeout", stdout, stderr, CPU seconds
-    it used: user + system).  It counts as hung once it has used TIMEOUT
-    seconds of CPU, or run TIMEOUT seconds times load_factor()."""
+def run_measured(cmd, timeout, stop=None):
+    """Run CMD; return (exit status, "timeout" or "stopped", stdout, stderr, CPU
+    seconds it used: user + system).  It counts as hung once it has used TIMEOUT
+    seconds of CPU, or run TIMEOUT seconds times load_factor().  STOP: a pattern;
+    the first line of output that matches it ends the run ("stopped")."""
     p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    outs = {}
-    readers = [threading.Thread(target=lambda k, f: outs.__setitem__(k, f.read()), args=(k, f))
-               for k, f in (("out", p.stdout), ("err", p.stderr))]
+    outs, seen = {}, threading.Event()
+
+    def read_lines(f):
+        lines = []
+        for line in iter(f.readline, b""):
+            lines.append(line)
+            if not seen.is_set() and stop.search(line.decode("utf-8", "replace")):
+                seen.set()
+        outs["out"] = b"".join(lines)
+    readers = [threading.Thread(target=read_lines, args=(p.stdout,)) if stop else
+               threading.Thread(target=lambda f: outs.__setitem__("out", f.read()), args=(p.stdout,)),
+               threading.Thread(target=lambda f: outs.__setitem__("err", f.read()), args=(p.stderr,))]
     for t in readers:
         t.start()
-    start, killed = time.monotonic(), False
+    start, killed = time.monotonic(), None
     while True:
         pid, wstatus, usage = os.wait4(p.pid, os.WNOHANG)
         if pid:
             break
         cpu = cpu_of(p.pid)
-        if not killed and (time.monotonic() - start > timeout * load_factor()
-                           or (cpu is not None and cpu > timeout)):
+        if not killed and seen.is_set():
             p.kill()
-            killed = True
-        time.sleep(0.05)
+            killed = "stopped"
+        elif not killed and (time.monotonic() - start > timeout * load_factor()
+                             or (cpu is not None and cpu > timeout)):
+            p.kill()
+            killed = "timeout"
+        time.sleep(0.05 if not stop else 0.01)
     p.returncode = os.waitstatus_to_exitcode(wstatus)
     for t in readers:
         t.join()
-    return ("timeout" if killed else p.returncode), outs.get("out", b""), outs.get("err", b""), \
+    return killed or p.returncode, outs.get("out", b""), outs.get("err", b""), \
         usage.ru_utime + usage.ru_stime
 
 
-def boot(build, run, timeout):
-    """Run QEMU (on a job slot); return (outcome, serial lines, seconds)."""
+def boot(build, run, timeout, stop=None):
+    """Run QEMU (on a job slot); return (outcome, serial lines, seconds).
+    STOP: a pattern; the first serial line that matches it ends the run,
+    whose outcome is then "failed" (for a seeded bug: FAILURE_LINE)."""
     cmd = qemu_command(build, run, timeout)       # (makes the ISO first, outside the slot)
     big = mebibytes(run["mem"]) >= 1024
     if big:
@@ -282,7 +300,7 @@ def boot(build, run, timeout):
     token = SLOTS.acquire()
     start = time.monotonic()
     try:
-        status, out, err, cpu = run_measured(cmd, timeout + (15 if run["loader"] == "v86" else 0))
+        status, out, err, cpu = run_measured(cmd, timeout + (15 if run["loader"] == "v86" else 0), stop)
     finally:
         SLOTS.release(token)
         if big:
@@ -292,7 +310,7 @@ def boot(build, run, timeout):
     lines = out.decode("utf-8", "replace").replace("\r", "").split("\n")
     if run["loader"] == "v86":     # boot.mjs: 0 passed, 1 failed, 2 timed out
         status = {0: EXIT_PASS, 1: EXIT_FAIL, 2: "timeout"}.get(status, status)
-    outcome = {EXIT_PASS: "passed", EXIT_FAIL: "failed", 0: "triple fault",
+    outcome = {EXIT_PASS: "passed", EXIT_FAIL: "failed", "stopped": "failed", 0: "triple fault",
                "timeout": "hang"}.get(status, f"emulator error {status}: "
                                                 + (err.decode(errors='replace').strip().split("\n") or [""])[0])
     return outcome, lines, seconds
@@ -419,15 +437,23 @@ def main():
         # the runs go one at a time, qemu -kernel first (no ISO to make), and
         # stop at the first that catches it (the same verdict, less work: a
         # bug that hangs the kernel spins until the time-out in each run).
+        # A bug expected to make a test fail is caught at the first failed
+        # check: the run stops there (the rest could only add failures, or
+        # spin until the time-out when the damage hangs the kernel).
         runs.sort(key=lambda r: r["loader"] != "kernel")
+        stop = FAILURE_LINE if args.expect == "failure" else None
         booted, verdicts = [], []
         for run in runs:
-            booted.append(boot(args.build, run, args.timeout))
+            booted.append(boot(args.build, run, args.timeout, stop))
             verdicts.append(judge(run, *booted[-1][:2], args.expect))
             if verdicts[-1][0]:
                 break
+
+        def first_failure(lines):
+            at = next((l.strip() for l in lines if stop and stop.search(l)), None)
+            return f", at: {at}" if at else ""
         caught = any(ok for ok, _, _ in verdicts)
-        msg = "; ".join(f"{run['name']}: {b[0]}" for run, b in zip(runs, booted))
+        msg = "; ".join(f"{run['name']}: {b[0]}{first_failure(b[1])}" for run, b in zip(runs, booted))
         if len(booted) < len(runs):
             msg += "; " + ", ".join(r["name"] for r in runs[len(booted):]) + ": not needed"
         record(results, caught, label, f"expected {args.expect}: {msg}")
