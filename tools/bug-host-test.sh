@@ -15,11 +15,13 @@ for t in $(sed -n 's/^# host: //p' "$patch"); do
         echo "FAIL $name  the host test does not build against the patched sources" >> "$RESULTS"
         tail -n 5 "build/bug-$id/host-$t.build.log"; status=1; continue
     fi
-    CMOCKA_MESSAGE_OUTPUT=stdout "build/bug-$id/host/$t" > "build/bug-$id/host-$t.log" 2>&1
+    # (CMOCKA_TEST_ABORT: the program stops at the first failed check, which
+    # catches the bug; the tests after it could only fail too.)
+    # (The subshell keeps bash's "Aborted" notice out of the report.)
+    ( CMOCKA_TEST_ABORT=1 CMOCKA_MESSAGE_OUTPUT=stdout "build/bug-$id/host/$t" > "build/bug-$id/host-$t.log" 2>&1; exit $? ) 2>/dev/null
     rc=$?
-    failed=$(grep -c '^\[  FAILED  \]\|ERROR: \|runtime error' "build/bug-$id/host-$t.log")
     if [ "$rc" -ne 0 ]; then
-        echo "ok   $name: caught (exit status $rc; $(grep -m1 '^\[  FAILED  \] [a-z]' "build/bug-$id/host-$t.log" || echo "$failed reports"))"
+        echo "ok   $name: caught (exit status $rc, in $(sed -n 's/^\[ RUN      \] //p' "build/bug-$id/host-$t.log" | tail -n 1))"
         echo "PASS $name" >> "$RESULTS"
     else
         echo "FAIL $name: the host tests all pass with the bug in"
