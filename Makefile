@@ -85,13 +85,13 @@ build/$(1)/obj/%.o: $(2)/%.asm
 # Linked twice: the second time with the table of the first one's functions.
 build/$(1)/kernel0.elf: $$($(1)_OBJS) $(2)/kernel.ld build/ksyms-empty.o build/$(1)/toolchain
 	$$(LD) $$(KLDFLAGS) -T $(2)/kernel.ld -o $$@ $$($(1)_OBJS) build/ksyms-empty.o $$(LIBGCC)
-build/$(1)/ksyms.asm: build/$(1)/kernel0.elf tools/ksyms.py
-	$$(PYTHON) tools/ksyms.py $$< > $$@
+build/$(1)/ksyms.asm: build/$(1)/kernel0.elf tools/ksyms.sh
+	tools/ksyms.sh $$< > $$@
 build/$(1)/obj/ksyms.o: build/$(1)/ksyms.asm
 	$$(NASM) $$(NASMFLAGS) $$< -o $$@
 build/$(1)/kernel.elf: $$($(1)_OBJS) $(2)/kernel.ld build/$(1)/obj/ksyms.o
 	$$(LD) $$(KLDFLAGS) -T $(2)/kernel.ld -o $$@ $$($(1)_OBJS) build/$(1)/obj/ksyms.o $$(LIBGCC)
-	@$$(PYTHON) tools/ksyms.py --verify $$@ build/$(1)/ksyms.asm
+	@tools/ksyms.sh --verify $$@ build/$(1)/ksyms.asm
 	@! command -v $$(GRUB_FILE) >/dev/null || $$(GRUB_FILE) --is-x86-multiboot $$@ || { echo "$$@: no valid multiboot header"; rm -f $$@; exit 1; }
 build/$(1)/sarrus.iso: build/$(1)/kernel.elf tools/mkiso.sh
 	@tools/mkiso.sh $$< $$@ ""
@@ -99,9 +99,9 @@ endef
 # The empty table of the first link is the same for every kernel: made once.
 # (Builds that run side by side may make it at the same time: each writes
 # its own temporary files, and the renames are atomic.)
-build/ksyms-empty.o: tools/ksyms.py
+build/ksyms-empty.o: tools/ksyms.sh
 	@mkdir -p $(@D)
-	$(PYTHON) tools/ksyms.py --empty > $@.$$$$.asm && $(NASM) $(NASMFLAGS) $@.$$$$.asm -o $@.$$$$.o && \
+	tools/ksyms.sh --empty > $@.$$$$.asm && $(NASM) $(NASMFLAGS) $@.$$$$.asm -o $@.$$$$.o && \
 	  mv -f $@.$$$$.o $@ && rm -f $@.$$$$.asm
 $(foreach n,$(STAGES),$(eval $(call stage_rules,chapter-$(n),tangled/chapter-$(n),$(n))))
 TCDIR := $(if $(filter llvm,$(strip $(TOOLCHAIN))),llvm/)
