@@ -32,6 +32,16 @@ export SARRUS_JOBSERVER=$fifo
 
 record() { echo "$1 $2${3:+  $3}" >> "$RESULTS"; }
 
+# Guest RAM for the boots of 3 GiB and more, kept warm from one to the next
+# (tools/ram-keeper.py; outside the pool, which waits for its own jobs only).
+( python3 tools/ram-keeper.py $((4 << 30)) $$ > "$steps/ram" 2>/dev/null & )
+for _ in 1 2 3 4 5 6 7 8 9 10; do [ -s "$steps/ram" ] && break; sleep 0.1; done
+if [ -s "$steps/ram" ]; then
+    export SARRUS_RAM=$(cat "$steps/ram")
+    keeper=${SARRUS_RAM#/proc/}; keeper=${keeper%%/*}
+    trap 'kill "$keeper" 2>/dev/null' EXIT
+fi
+
 # cpu_seconds VAR: set VAR to the CPU time (user + system) of this shell's
 # finished children.  (times must run in this shell: a subshell's children
 # are its own.)
