@@ -74,7 +74,7 @@ $(1)_FILES := $$(if $(5),$(5),$$(call stage_files,$(3)))
 $(1)_OBJS  := $$(addprefix build/$(1)/obj/,$$(addsuffix .o,$$(basename $$(filter %.c %.asm,$$($(1)_FILES)))))
 build/$(1)/obj/%.o: export KCC_VERSION = $$(call cc_version,$$(CC))
 build/$(1)/obj/%.o: $(2)/%.c $$(addprefix $(2)/,$$(filter %.h,$$($(1)_FILES))) build/$(1)/toolchain
-	$(if $(6),tools/kcc.sh $(2)=$(6) )$$(CC) $$(kcflags) $(4) -DKERNEL_STAGE=$(3) -I$(2) -c $$< -o $$@
+	$(if $(6),tools/kcc.sh $(2)=$(6) )$$(CC) $$(kcflags) $(4) $$(OBJ_CFLAGS) -DKERNEL_STAGE=$(3) -I$(2) -c $$< -o $$@
 # (rewritten when CC, LD or the flags change, so that the objects are rebuilt)
 build/$(1)/toolchain: FORCE
 	@mkdir -p $$(@D)/obj
@@ -103,10 +103,12 @@ build/ksyms-empty.o: tools/ksyms.sh
 	@mkdir -p $(@D)
 	tools/ksyms.sh --empty > $@.$$$$.asm && $(NASM) $(NASMFLAGS) $@.$$$$.asm -o $@.$$$$.o && \
 	  mv -f $@.$$$$.o $@ && rm -f $@.$$$$.asm
-$(foreach n,$(STAGES),$(eval $(call stage_rules,chapter-$(n),tangled/chapter-$(n),$(n))))
+# (The stages compile through tools/kcc.sh too, as themselves: their objects
+# are then in the cache for the copies, which change a file or two.)
+$(foreach n,$(STAGES),$(eval $(call stage_rules,chapter-$(n),tangled/chapter-$(n),$(n),,,tangled/chapter-$(n))))
 TCDIR := $(if $(filter llvm,$(strip $(TOOLCHAIN))),llvm/)
 # The second toolchain: the same stages built with clang and lld in build/llvm/.
-$(foreach n,$(STAGES),$(eval $(call stage_rules,llvm/chapter-$(n),tangled/chapter-$(n),$(n))))
+$(foreach n,$(STAGES),$(eval $(call stage_rules,llvm/chapter-$(n),tangled/chapter-$(n),$(n),,,tangled/chapter-$(n))))
 build/llvm/%: CC := $(LLVM_CC)
 build/llvm/%: LD := $(LLVM_LD)
 FORCE:
@@ -117,8 +119,12 @@ FORCE:
 ifneq ($(strip $(BUG)),)
 BUG_STAGE := $(shell sed -n '1s/^# stage \([0-9]\).*/\1/p' tests/bugs/$(strip $(BUG)).patch 2>/dev/null)
 $(if $(BUG_STAGE),,$(error BUG=$(BUG): no tests/bugs/$(BUG).patch starting with "# stage N"))
-# (A seeded bug may leave an unused function behind: warnings stay warnings.)
-$(eval $(call stage_rules,bug-$(strip $(BUG)),build/bug-$(strip $(BUG))/src,$(BUG_STAGE),-Wno-error,,tangled/chapter-$(BUG_STAGE)))
+$(eval $(call stage_rules,bug-$(strip $(BUG)),build/bug-$(strip $(BUG))/src,$(BUG_STAGE),,,tangled/chapter-$(BUG_STAGE)))
+# (A seeded bug may leave an unused function behind: in the files it
+# changes, warnings stay warnings.  The others compile as the stage's do,
+# and so come from the object cache.)
+$(foreach f,$(filter %.c,$(shell sed -n 's|^+++ b/||p' tests/bugs/$(strip $(BUG)).patch)),\
+  $(eval build/bug-$(strip $(BUG))/obj/$(f:.c=.o): OBJ_CFLAGS := -Wno-error))
 build/bug-$(strip $(BUG))/src/.patched: tests/bugs/$(strip $(BUG)).patch $(wildcard tangled/chapter-$(BUG_STAGE)/*)
 	@rm -rf $(@D) && mkdir -p $(@D) && cp tangled/chapter-$(BUG_STAGE)/* $(@D)/
 	@patch -s -p1 -d $(@D) < $< && touch $@
@@ -242,8 +248,8 @@ BENCH_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Wno-unused-parameter -DHOST_TES
 # host_program KIND NAME: $(HOSTBUILD)/KIND/NAME from $(NAME_SRCS); bare names
 # come from $(NAME_DIR), by default tangled/chapter-$(NAME_STAGE)/ (a seeded
 # bug's host check points NAME_DIR and HOSTBUILD at its patched copy, and
-# HOST_AS at the folder it copies: its files then compile through
-# tools/kcc.sh, which reuses the objects of the files no bug changed).
+# HOST_AS at the folder it copies).  Every file compiles through tools/kcc.sh,
+# as if in HOST_AS: a bug's copy reuses the objects of the files it did not change.
 # NAME_SANITIZE replaces the default sanitizers (address,undefined) of a host test.
 define host_program
 $(2)_DIR  ?= tangled/chapter-$$($(2)_STAGE)
@@ -260,7 +266,7 @@ define host_object
 $$(HOSTBUILD)/$(1)/$(2).objs/$$(basename $$(notdir $(3))).o: export KCC_VERSION = $$(call cc_version,$$(HOSTCC))
 $$(HOSTBUILD)/$(1)/$(2).objs/$$(basename $$(notdir $(3))).o: $(3) $$(wildcard tests/host/*.h bench/*.h) $$(wildcard $$($(2)_DIR)/*)
 	@mkdir -p $$(@D)
-	$$(if $$(HOST_AS),tools/kcc.sh $$($(2)_DIR)=$$(HOST_AS) )$$(HOSTCC) $$($(2)_FLAGS) -c $(3) -o $$@
+	tools/kcc.sh $$($(2)_DIR)=$$(or $$(HOST_AS),$$($(2)_DIR)) $$(HOSTCC) $$($(2)_FLAGS) -c $(3) -o $$@
 endef
 $(foreach t,$(HOST_TESTS),$(eval $(call host_program,host,$(t))))
 $(foreach b,$(BENCHES),$(eval $(call host_program,bench,$(b))))
