@@ -31,6 +31,7 @@ const file = f => {
 };
 
 const started = Date.now();
+let line = "";           // the line being printed (the checks look at whole lines)
 const emulator = new V86({
     wasm_path: path.join(v86dir, "v86.wasm"),
     bios: file("/usr/share/seabios/bios.bin"),
@@ -44,10 +45,9 @@ const emulator = new V86({
     disable_speaker: true,
 });
 
-let out = "";
 const finish = (code, why) => {
     const seconds = ((Date.now() - started) / 1000).toFixed(2);
-    process.stdout.write(`\n[v86: ${why}, ${seconds} s]\n`);
+    process.stdout.write(`${line}\n[v86: ${why}, ${seconds} s]\n`);
     emulator.stop();
     process.exit(code);
 };
@@ -55,17 +55,21 @@ const timer = setTimeout(() => finish(2, `timed out after ${opt.timeout} s`), op
 
 emulator.add_listener("serial0-output-byte", byte => {
     const c = String.fromCharCode(byte);
-    out += c;
-    process.stdout.write(c);
-    const summary = out.match(/ktest: (\d+) tests, (\d+) failures/);
-    if (summary) {
-        clearTimeout(timer);
-        finish(summary[2] === "0" && summary[1] !== "0" ? 0 : 1, "test summary seen");
+    if (c === "\n") {
+        process.stdout.write(line + c);
+        const summary = line.match(/ktest: (\d+) tests, (\d+) failures/);
+        if (summary) {
+            clearTimeout(timer);
+            finish(summary[2] === "0" && summary[1] !== "0" ? 0 : 1, "test summary seen");
+        }
+        if (/panic: /.test(line) && !opt.type.length) {
+            finish(1, "kernel panic");
+        }
+        line = "";
+        return;
     }
-    if (/panic: /.test(out) && out.endsWith("\n") && !opt.type.length) {
-        finish(1, "kernel panic");
-    }
-    if (out.endsWith("K> ")) {
+    line += c;
+    if (line.endsWith("K> ")) {
         if (opt.type.length) emulator.serial0_send(opt.type.shift() + "\r");
         else if (!opt.cmdline.split(" ").includes("test")) {
             clearTimeout(timer);
