@@ -43,6 +43,11 @@ done
 args+=("-fdebug-prefix-map=$PWD=." "-fmacro-prefix-map=$PWD/="
        "-fdebug-prefix-map=$dir=$name" "-fmacro-prefix-map=$dir/=$name/")
 version=${KCC_VERSION:-$("${args[0]}" --version | head -n 1)}
+# The hash: sha256sum, or on macOS shasum; with neither, no cache.
+if command -v sha256sum >/dev/null; then hash=(sha256sum)
+elif command -v shasum >/dev/null; then hash=(shasum -a 256)
+else exec "${args[@]}" -o "$obj"
+fi
 
 # rename: every DIR in the text reads NAME, then the working folder reads "."
 # (awk's own program; the hashes below feed their text through it).
@@ -91,7 +96,7 @@ if [ -n "$freestanding" ] && [ -n "$src" ] && [ "$includes" = 1 ] && [ -n "$own_
         scan(src)
         if (bad) exit 1
         for (i = 1; i <= n; i++) { out("== " files[i]); printf "%s", text[files[i]] }
-    }' | sha256sum) || quick=
+    }' | "${hash[@]}") || quick=
     quick=${quick:+q-${quick%% *}}
     if [ -n "$quick" ] && [ -f "$cache/$quick.o" ]; then
         exec cp "$cache/$quick.o" "$obj"
@@ -101,7 +106,7 @@ fi
 # The key: the compiler's version, its arguments and the preprocessed
 # source, with DIR written as NAME and the working folder as ".".
 key=$( { printargs && "${args[@]}" -E -o - 2>/dev/null; } |
-      awk -v dir="$dir" -v name="$name" -v pwd="$PWD" "$RENAME"'{ out($0) }' | sha256sum) || key=
+      awk -v dir="$dir" -v name="$name" -v pwd="$PWD" "$RENAME"'{ out($0) }' | "${hash[@]}") || key=
 key=${key%% *}
 
 if [ -n "$key" ] && [ -f "$cache/$key.o" ]; then
