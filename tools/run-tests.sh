@@ -164,9 +164,9 @@ seeded_bug() {
     only=$(sed -n 's/^# only: //p' "$patch" | head -n 1)
     stage=$(sed -n '1s/^# stage \([0-9]\).*/\1/p' "$patch")
     # A bug that names no run is caught by the first one (basic, 32 MiB), which
-    # takes under 1 s of CPU: 5 s of CPU is a hang.  (The runs of 3 and 4 GiB
+    # takes half a second of CPU: 3 s of CPU is a hang.  (The runs of 3 and 4 GiB
     # take longer: a bug that needs one names it, and gets 20 s.)
-    local limits="TIMEOUT=5 MAXMEM=512M"
+    local limits="TIMEOUT=3 MAXMEM=512M"
     [ -n "$only" ] && limits="TIMEOUT=20"
     step "seeded bug $id must be caught (${expect:-failure}${only:+, run $only})" \
         make -s chapter-$stage-test $limits BUG="$id" EXPECT="${expect:-failure}" LABEL="bug/$id" ONLY="$only"
