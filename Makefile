@@ -54,7 +54,7 @@ cc_is_clang  = $(findstring clang,$(call cc_version,$(CC)))
 # compilation needs the compiler's version and a link its libgcc: a shell
 # for each of them costs more than a cached compilation).
 cc_fact    = $(or $(cc_fact[$(subst $(space),_,$(1) $(2))]),$(eval \
-               cc_fact[$(subst $(space),_,$(1) $(2))] := $(shell $(1) $(2) 2>/dev/null | head -n 1))$(cc_fact[$(subst $(space),_,$(1) $(2))]))
+               cc_fact[$(subst $(space),_,$(1) $(2))] := $$(shell $(1) $(2) 2>/dev/null | head -n 1))$(cc_fact[$(subst $(space),_,$(1) $(2))]))
 cc_version = $(call cc_fact,$(1),--version)
 space     := $(eval) $(eval)
 kcflags      = $(if $(cc_is_clang),$(filter-out $(GCC_ONLY_KCFLAGS),$(KCFLAGS)) $(CLANG_KCFLAGS),$(KCFLAGS))
@@ -66,9 +66,9 @@ stage_files = $(shell awk '$$1 !~ /^[#]/ && NF == 2 && $$1 <= $(1) { print $$2 }
 
 # stage_rules NAME SRCDIR STAGE [CFLAGS] [FILES] [AS]: how to build build/NAME/
 # from SRCDIR (FILES: the files to build, by default those chapters/ROOTS lists).
-# AS: a copy of a stage's sources (a seeded bug, an exercise) is compiled as
-# if it were in folder AS, through tools/kcc.sh, which reuses the objects of
-# the files the copies have in common.
+# AS: compile through tools/kcc.sh as if SRCDIR were folder AS, reusing the
+# objects of identical compilations: a stage as itself, a copy of a stage's
+# sources (a seeded bug, an exercise) as the stage or exercises/ID/src.
 define stage_rules
 $(1)_FILES := $$(if $(5),$(5),$$(call stage_files,$(3)))
 $(1)_OBJS  := $$(addprefix build/$(1)/obj/,$$(addsuffix .o,$$(basename $$(filter %.c %.asm,$$($(1)_FILES)))))
@@ -107,8 +107,9 @@ build/ksyms-empty.o: tools/ksyms.sh
 # are then in the cache for the copies, which change a file or two.)
 $(foreach n,$(STAGES),$(eval $(call stage_rules,chapter-$(n),tangled/chapter-$(n),$(n),,,tangled/chapter-$(n))))
 TCDIR := $(if $(filter llvm,$(strip $(TOOLCHAIN))),llvm/)
-# The second toolchain: the same stages built with clang and lld in build/llvm/.
-$(foreach n,$(STAGES),$(eval $(call stage_rules,llvm/chapter-$(n),tangled/chapter-$(n),$(n),,,tangled/chapter-$(n))))
+# The second toolchain: the same stages built with clang and lld in build/llvm/
+# (directly: no copy is built with it, so there is nothing to share).
+$(foreach n,$(STAGES),$(eval $(call stage_rules,llvm/chapter-$(n),tangled/chapter-$(n),$(n))))
 build/llvm/%: CC := $(LLVM_CC)
 build/llvm/%: LD := $(LLVM_LD)
 FORCE:
@@ -121,10 +122,11 @@ BUG_STAGE := $(shell sed -n '1s/^# stage \([0-9]\).*/\1/p' tests/bugs/$(strip $(
 $(if $(BUG_STAGE),,$(error BUG=$(BUG): no tests/bugs/$(BUG).patch starting with "# stage N"))
 $(eval $(call stage_rules,bug-$(strip $(BUG)),build/bug-$(strip $(BUG))/src,$(BUG_STAGE),,,tangled/chapter-$(BUG_STAGE)))
 # (A seeded bug may leave an unused function behind: in the files it
-# changes, warnings stay warnings.  The others compile as the stage's do,
-# and so come from the object cache.)
-$(foreach f,$(filter %.c,$(shell sed -n 's|^+++ b/||p' tests/bugs/$(strip $(BUG)).patch)),\
-  $(eval build/bug-$(strip $(BUG))/obj/$(f:.c=.o): OBJ_CFLAGS := -Wno-error))
+# changes, warnings stay warnings, in every file if it changes a header.  The
+# others compile as the stage's do, and so come from the object cache.)
+BUG_FILES := $(shell sed -n 's|^+++ b/||p' tests/bugs/$(strip $(BUG)).patch)
+$(foreach o,$(if $(filter %.h,$(BUG_FILES)),%.o,$(patsubst %.c,%.o,$(filter %.c,$(BUG_FILES)))),\
+  $(eval build/bug-$(strip $(BUG))/obj/$(o): OBJ_CFLAGS := -Wno-error))
 build/bug-$(strip $(BUG))/src/.patched: tests/bugs/$(strip $(BUG)).patch $(wildcard tangled/chapter-$(BUG_STAGE)/*)
 	@rm -rf $(@D) && mkdir -p $(@D) && cp tangled/chapter-$(BUG_STAGE)/* $(@D)/
 	@patch -s -p1 -d $(@D) < $< && touch $@

@@ -224,7 +224,7 @@ def qemu_command(build, run, timeout=60):
         # The CD is on an AHCI (SATA) controller, not the default IDE one:
         # GRUB reads it through the BIOS, which then moves the data by DMA
         # instead of one emulated port read per 2 bytes (a 30 MiB module
-        # loads in 1.4 s instead of 3.2).  The kernel sees the same machine.
+        # loads in 1.4 s instead of 3.2).  The kernel does not look at disks.
         cmd += ["-device", "ahci,id=ahci", "-drive", f"id=cd,file={iso_for(build, run)},media=cdrom,if=none,format=raw",
                 "-device", "ide-cd,drive=cd,bus=ahci.0"]
     else:
@@ -254,12 +254,14 @@ def cpu_of(pid):
         return None
 
 
-def run_measured(cmd, timeout, stop=None):
-    """Run CMD; return (exit status, "timeout" or "stopped", stdout, stderr, CPU
-    seconds it used: user + system).  It counts as hung once it has used TIMEOUT
-    seconds of CPU, or run TIMEOUT seconds times load_factor().  STOP: a pattern;
-    the first line of output that matches it ends the run ("stopped")."""
-    p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+def run_measured(cmd, timeout, stop=None, pass_fds=()):
+    """Run CMD; return (its exit status, or "timeout" or "stopped"; stdout;
+    stderr; the CPU seconds it used, user + system).  It counts as hung once
+    it has used TIMEOUT seconds of CPU, or run TIMEOUT seconds times
+    load_factor().  STOP: a pattern; the first line of output that matches
+    it ends the run ("stopped").  PASS_FDS: descriptors CMD inherits."""
+    p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         pass_fds=pass_fds)
     outs, seen = {}, threading.Event()
 
     def read_lines(f):
@@ -287,7 +289,7 @@ def run_measured(cmd, timeout, stop=None):
                              or (cpu is not None and cpu > timeout)):
             p.kill()
             killed = "timeout"
-        time.sleep(0.05 if not stop else 0.01)
+        seen.wait(0.05)                          # (wakes at once at the STOP line)
     p.returncode = os.waitstatus_to_exitcode(wstatus)
     for t in readers:
         t.join()
@@ -329,7 +331,9 @@ def boot(build, run, timeout, stop=None):
     token = SLOTS.acquire()
     start = time.monotonic()
     try:
-        status, out, err, cpu = run_measured(cmd, timeout + (15 if run["loader"] == "v86" else 0), stop)
+        # (QEMU inherits the shared RAM's locked descriptor: the lock lasts as long as it runs.)
+        status, out, err, cpu = run_measured(cmd, timeout + (15 if run["loader"] == "v86" else 0), stop,
+                                             () if ram is None else (ram,))
     finally:
         SLOTS.release(token)
         if ram is not None:

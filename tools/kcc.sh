@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# kcc.sh DIR=NAME CC ARG... -o OBJ: compile one kernel file as
+# kcc.sh DIR=NAME CC ARG... -o OBJ: compile one file (a kernel's or a host test's) as
 # `CC ARG... -o OBJ` would, but name the source folder DIR as NAME in the
 # object (-fdebug-prefix-map, -fmacro-prefix-map), and reuse the object of
 # an identical compilation made earlier.
@@ -73,10 +73,10 @@ printargs() { printf '%s\n' "$version" "${args[@]}"; }
 quick=
 if [ -n "$freestanding" ] && [ -n "$src" ] && [ "$includes" = 1 ] && [ -n "$own_include" ]; then
     quick=$(printargs | awk -v dir="$dir" -v name="$name" -v pwd="$PWD" -v src="$src" "$RENAME"'
-    function scan(f,   line, inc, tmp) {
+    function scan(f,   line, inc, tmp, r) {
         if (f in seen) return
         seen[f] = 1; files[++n] = f
-        while ((getline line < f) > 0) {
+        while ((r = (getline line < f)) > 0) {
             text[f] = text[f] line "\n"
             if (line ~ /__(DATE|TIME|TIMESTAMP)__/) bad = 1
             if (line !~ /^[ \t]*#[ \t]*include/) continue
@@ -89,6 +89,7 @@ if [ -n "$freestanding" ] && [ -n "$src" ] && [ "$includes" = 1 ] && [ -n "$own_
                 if ((getline tmp < (dir "/" inc)) >= 0) { close(dir "/" inc); bad = 1 }
             } else bad = 1
         }
+        if (r < 0) bad = 1                            # (a file it cannot read)
         close(f)
     }
     { out($0) }                                   # the version and the arguments
@@ -115,5 +116,5 @@ else
     "${args[@]}" -o "$obj" || exit
     [ -z "$key" ] || store "$key"
 fi
-[ -z "$quick" ] || [ -z "$key" ] || store "$quick"
+[ -z "$quick" ] || [ -z "$key" ] || ln -f "$cache/$key.o" "$cache/$quick.o" 2>/dev/null || store "$quick"
 exit 0

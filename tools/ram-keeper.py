@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """ram-keeper.py SIZE PID: hold SIZE bytes of guest RAM for the suite's big boots.
 
-A boot of 3 GiB or more touches every frame, and a fresh QEMU must get all
-of that memory from the host first: on the virtual machines the suite runs
+A boot of 4 GiB touches every frame of the 3 GiB below the PCI hole, and a
+fresh QEMU must get all of that memory from the host first: on the virtual machines the suite runs
 on, where free memory goes back to the hypervisor within seconds, that
 costs about 1.5 s of CPU per GiB, as long as the emulation itself.  This
 program keeps one memory file (memfd) of SIZE bytes alive and prints its

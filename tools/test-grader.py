@@ -200,7 +200,7 @@ def main():
     try:
         subprocess.run([sys.executable, "tools/grade.py", "start", "selftest"], cwd=ROOT, env=env, check=True,
                        stdout=subprocess.DEVNULL)
-        p = subprocess.run([sys.executable, "tools/grade.py", "grade", "--timeout", "4", "--json", out, "selftest"],
+        p = subprocess.run([sys.executable, "tools/grade.py", "grade", "--timeout", "8", "--json", out, "selftest"],
                            cwd=ROOT, env=env, capture_output=True, text=True)
     finally:
         shutil.rmtree(os.path.join(ROOT, "tests", "grader", "selftest", "src"), ignore_errors=True)

@@ -56,16 +56,17 @@ const timer = setTimeout(() => finish(2, `timed out after ${opt.timeout} s`), op
 emulator.add_listener("serial0-output-byte", byte => {
     const c = String.fromCharCode(byte);
     if (c === "\n") {
-        process.stdout.write(line + c);
-        const summary = line.match(/ktest: (\d+) tests, (\d+) failures/);
+        const whole = line;
+        line = "";
+        process.stdout.write(whole + c);
+        const summary = whole.match(/ktest: (\d+) tests, (\d+) failures/);
         if (summary) {
             clearTimeout(timer);
             finish(summary[2] === "0" && summary[1] !== "0" ? 0 : 1, "test summary seen");
         }
-        if (/panic: /.test(line) && !opt.type.length) {
+        if (/panic: /.test(whole) && !opt.type.length) {
             finish(1, "kernel panic");
         }
-        line = "";
         return;
     }
     line += c;
