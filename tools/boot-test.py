@@ -268,11 +268,10 @@ def run_measured(cmd, timeout, stop=None, pass_fds=()):
         lines = []
         for line in iter(f.readline, b""):
             lines.append(line)
-            if not seen.is_set() and stop.search(line.decode("utf-8", "replace")):
+            if stop and not seen.is_set() and stop.search(line.decode("utf-8", "replace")):
                 seen.set()
         outs["out"] = b"".join(lines)
-    readers = [threading.Thread(target=read_lines, args=(p.stdout,)) if stop else
-               threading.Thread(target=lambda f: outs.__setitem__("out", f.read()), args=(p.stdout,)),
+    readers = [threading.Thread(target=read_lines, args=(p.stdout,)),
                threading.Thread(target=lambda f: outs.__setitem__("err", f.read()), args=(p.stderr,))]
     for t in readers:
         t.start()
